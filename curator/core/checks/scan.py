@@ -1,0 +1,138 @@
+"""Run checks over a project and store what they find as findings.
+
+Each kind of check replaces its own findings; a finding a person dismissed stays
+dismissed when the same problem is found again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from curator.core.checks import schema
+from curator.core.checks.tokens import TokenCounter, billing_estimate, distribution
+from curator.core.errors import CuratorError
+from curator.core.jobs import Job, Progress
+from curator.core.model import FindingDraft
+from curator.core.store import Store
+
+SCHEMA_DETECTOR = "curator.schema"
+SCHEMA_VERSION = "1"
+KINDS = ("schema",)
+
+
+class ScanReport(BaseModel):
+    """What a scan did (the ``scan --json`` document)."""
+
+    checks: list[str]
+    records: int = 0
+    profile: str = "auto"
+    findings: dict[str, int] = Field(default_factory=dict)
+    codes: dict[str, int] = Field(default_factory=dict)
+    tokens: dict[str, Any] = Field(default_factory=dict)
+    missing_system: int = 0
+    missing_user: int = 0
+
+
+def scan(store: Store, only: Sequence[str] = KINDS, actor: str = "system") -> Job[ScanReport]:
+    """Run the checks named in ``only`` as one transaction."""
+    unknown = [name for name in only if name not in KINDS]
+    if unknown:
+        raise CuratorError(
+            f"Unknown check {', '.join(unknown)}; available: {', '.join(KINDS)}.")
+    report = ScanReport(checks=list(only))
+    with store.atomic():
+        if "schema" in only:
+            yield from _schema_scan(store, report)
+        store.log_event(actor, "scan", None, {"checks": list(only),
+                                              "findings": report.findings})
+    return report
+
+
+def _invalid_finding(code: str | None, error: str | None) -> FindingDraft:
+    return FindingDraft(kind="schema", code=code or "invalid_record", severity="error",
+                        description=error or "This line could not be read.")
+
+
+def _schema_scan(store: Store, report: ScanReport) -> Job[None]:
+    setting = str(store.setting("profile", "auto"))
+    limit = store.setting("max_tokens")
+    report.profile = setting
+    closed = store.dismissed_findings("schema")
+    store.clear_findings("schema")
+    counter = TokenCounter()
+    total = store.record_count()
+    codes: Counter[str] = Counter()
+    totals: list[int] = []
+    limits: list[int] = []
+    for batch in store.records_for_check():
+        found: list[tuple[int | None, FindingDraft]] = []
+        valid = [row for row in batch if row.conversation is not None]
+        convs = [json.loads(row.conversation) for row in valid if row.conversation]
+        counts = counter.count_many(convs)
+        tokens: list[tuple[int | None, int]] = []
+        for row in batch:
+            if row.conversation is None:
+                found.append((row.id, _invalid_finding(row.error_code, row.error)))
+        for row, conv, (n_total, _n_assistant) in zip(valid, convs, counts, strict=True):
+            profile = schema.profile_for(setting, row.format or "openai")
+            if limit:
+                profile = _with_limit(profile, int(limit))
+            drafts = schema.check_conversation(conv, row.format or "openai", profile)
+            if n_total > profile.max_tokens:
+                drafts.append(_too_many_tokens(n_total, profile.max_tokens, profile.name))
+            if row.notes:
+                drafts.extend(schema.notes_to_findings(json.loads(row.notes)))
+            found.extend((row.id, d) for d in drafts)
+            tokens.append((n_total, row.id))
+            totals.append(n_total)
+            limits.append(profile.max_tokens)
+            _count_roles(conv, report)
+        store.set_tokens(tokens)
+        store.add_findings(found, SCHEMA_DETECTOR, SCHEMA_VERSION, closed)
+        codes.update(d.code for _, d in found)
+        report.records += len(batch)
+        yield Progress(report.records, total, f"schema: {report.records:,} records checked")
+    extra: list[tuple[int | None, FindingDraft]] = [
+        (None, d) for d in schema.dataset_findings(len(totals))]
+    for own_id, members in store.duplicate_own_ids():
+        keys = [key for _, key in members]
+        for record_id, key in members:
+            extra.append((record_id, FindingDraft(
+                kind="schema", code="duplicate_id", severity="warning",
+                description=f'The id "{own_id}" is used by {len(members)} examples in the '
+                            "same file; each was given a key from its position instead.",
+                detail={"id": own_id, "related": [k for k in keys if k != key]})))
+    store.add_findings(extra, SCHEMA_DETECTOR, SCHEMA_VERSION, closed)
+    codes.update(d.code for _, d in extra)
+    report.codes = dict(codes.most_common())
+    report.findings["schema"] = sum(codes.values())
+    limit_for_billing = max(limits) if limits else 65536
+    report.tokens = {"total": distribution(totals),
+                     "billing": billing_estimate(totals, limit_for_billing)}
+
+
+def _with_limit(profile: schema.Profile, limit: int) -> schema.Profile:
+    from dataclasses import replace
+    return replace(profile, max_tokens=limit)
+
+
+def _too_many_tokens(count: int, limit: int, profile: str) -> FindingDraft:
+    return FindingDraft(
+        kind="schema", code="too_many_tokens", severity="warning",
+        description=f"This example has about {count:,} tokens, more than the {limit:,} "
+                    f"that the {profile} profile allows; it would be cut off in training. "
+                    "Shorten it or split it.",
+        detail={"tokens": count, "limit": limit})
+
+
+def _count_roles(conv: dict[str, Any], report: ScanReport) -> None:
+    roles = {m.get("role") for m in conv.get("messages", []) if isinstance(m, dict)}
+    if "system" not in roles:
+        report.missing_system += 1
+    if "user" not in roles:
+        report.missing_user += 1

@@ -1,0 +1,287 @@
+"""Recognise the shape of one parsed example and normalise it to a canonical conversation.
+
+Readers are lenient on purpose: whatever the user wrote inside messages is carried over
+unchanged (wrong types included) so the schema checks can point at it. Only an example
+whose shape cannot be recognised at all is refused (it becomes an invalid record).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from curator.core.model import Conversation
+
+SHAREGPT_ROLES = {
+    "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
+    "chatgpt": "assistant", "bard": "assistant", "bing": "assistant", "model": "assistant",
+    "system": "system", "function_call": "assistant", "observation": "tool",
+    "tool": "tool", "function": "tool",
+}
+ID_KEYS = ("id", "custom_id")
+FORMAT_KEYS = {
+    "openai": ("messages",),
+    "bedrock": ("messages", "system"),
+    "sharegpt": ("conversations",),
+    "alpaca": ("instruction", "output"),
+    "preference": ("input", "preferred_output", "non_preferred_output"),
+    "prompt_completion": ("prompt", "completion"),
+}
+
+
+class ShapeError(Exception):
+    """The example has no shape Curator can read; ``code`` names why."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+def _note(notes: list[dict[str, Any]], code: str, text: str, index: int | None = None) -> None:
+    notes.append({"code": code, "description": text, "message_index": index})
+
+
+def own_id(obj: dict[str, Any]) -> str | None:
+    """The example's own identifier (``id`` or ``custom_id``), if it has a usable one."""
+    for name in ID_KEYS:
+        value = obj.get(name)
+        if isinstance(value, str) and value.strip():
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def detect_format(obj: dict[str, Any]) -> str | None:
+    if "messages" in obj:
+        return "bedrock" if "system" in obj else "openai"
+    if "conversations" in obj:
+        return "sharegpt"
+    if "preferred_output" in obj or "preferred_completion" in obj:
+        return "preference"
+    if "instruction" in obj and "output" in obj:
+        return "alpaca"
+    if "prompt" in obj and "completion" in obj:
+        return "prompt_completion"
+    return None
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false",
+            int: "a number", float: "a number", type(None): "null"}.get(type(value), "a value")
+
+
+def normalise(obj: Any, forced: str = "auto") -> tuple[str, Conversation, list[dict[str, Any]]]:
+    """Return ``(format, conversation, notes)`` for one parsed example.
+
+    Raises :class:`ShapeError` when the example is not an object or has no known shape.
+    """
+    if not isinstance(obj, dict):
+        raise ShapeError(
+            "not_an_object",
+            f"This example is {_type_name(obj)}, not a JSON object. Each example must be "
+            'one object such as {"messages": [...]}.',
+        )
+    fmt = detect_format(obj) if forced == "auto" else forced
+    if fmt == "bedrock" and forced == "openai":
+        fmt = "openai"
+    if fmt is None:
+        keys = ", ".join(sorted(obj)[:8]) or "no keys at all"
+        raise ShapeError(
+            "missing_messages_list",
+            f"This example has no list of messages (it has {keys}). Curator reads "
+            '"messages" (OpenAI/Bedrock), "conversations" (ShareGPT), '
+            '"instruction"/"output" (Alpaca), "prompt"/"completion" and preference pairs.',
+        )
+    reader = READERS.get(fmt)
+    if reader is None:
+        raise ShapeError("unknown_format", f"Curator has no reader for the format {fmt!r}.")
+    if forced != "auto" and not any(key in obj for key in FORMAT_KEYS[fmt][:1]):
+        raise ShapeError(
+            "wrong_format",
+            f"This example is not in the {fmt} format that was asked for (it lacks "
+            f'"{FORMAT_KEYS[fmt][0]}"). Import with --format auto to detect it.',
+        )
+    notes: list[dict[str, Any]] = []
+    conv = reader(obj, notes)
+    return fmt, conv, notes
+
+
+def _extra(obj: dict[str, Any], consumed: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in consumed}
+
+
+def _finish(conv: Conversation, extra: dict[str, Any]) -> Conversation:
+    if extra:
+        conv["extra"] = extra
+    return conv
+
+
+def _messages_list(obj: dict[str, Any], key: str) -> list[Any]:
+    value = obj.get(key)
+    if not isinstance(value, list):
+        raise ShapeError(
+            "messages_not_a_list",
+            f'"{key}" must be a list of messages, but here it is {_type_name(value)}.',
+        )
+    return value
+
+
+def read_openai(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
+    conv: Conversation = {"messages": list(_messages_list(obj, "messages"))}
+    for key in ("tools", "parallel_tool_calls", "functions"):
+        if key in obj:
+            conv[key] = obj[key]
+    return _finish(conv, _extra(obj, ("messages", "tools", "parallel_tool_calls", "functions")))
+
+
+def read_bedrock(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
+    conv = read_openai(obj, notes)
+    extra = conv.get("extra", {})
+    system = extra.pop("system", None)
+    if not extra:
+        conv.pop("extra", None)
+    if system is not None:
+        conv["messages"].insert(0, {"role": "system", "content": system})
+    return conv
+
+
+def _function_call(value: Any, number: int, notes: list[dict[str, Any]], index: int
+                   ) -> dict[str, Any]:
+    """A ShareGPT ``function_call`` turn as an OpenAI assistant message with tool calls."""
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        parsed = None
+    calls = parsed if isinstance(parsed, list) else [parsed]
+    tool_calls = []
+    for k, call in enumerate(calls):
+        if not isinstance(call, dict) or not isinstance(call.get("name"), str):
+            _note(notes, "sharegpt_bad_function_call",
+                  f"Turn {index + 1} is a function call, but its value is not a JSON object "
+                  'with a "name" and "arguments"; it was kept as plain text.', index)
+            return {"role": "assistant", "content": value}
+        arguments = call.get("arguments", {})
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        tool_calls.append({"id": f"call_{number}_{k}", "type": "function",
+                           "function": {"name": call["name"], "arguments": arguments}})
+    return {"role": "assistant", "content": None, "tool_calls": tool_calls}
+
+
+def _sharegpt_tools(value: Any, notes: list[dict[str, Any]]) -> Any:
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        _note(notes, "sharegpt_bad_tools",
+              'The "tools" text is not valid JSON; it was kept as it is.')
+        return value
+    if not isinstance(parsed, list):
+        parsed = [parsed]
+    return [
+        t if isinstance(t, dict) and "function" in t else {"type": "function", "function": t}
+        for t in parsed
+    ]
+
+
+def read_sharegpt(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
+    turns = _messages_list(obj, "conversations")
+    messages: list[Any] = []
+    if "system" in obj:
+        messages.append({"role": "system", "content": obj["system"]})
+    calls = 0
+    last_call: list[str] = []
+    for index, turn in enumerate(turns):
+        if not isinstance(turn, dict):
+            messages.append(turn)
+            continue
+        tag = turn.get("from", turn.get("role"))
+        value = turn.get("value", turn.get("content"))
+        rest = {k: v for k, v in turn.items() if k not in ("from", "value", "role", "content")}
+        if tag == "function_call":
+            calls += 1
+            message = _function_call(value, calls, notes, len(messages))
+            last_call = [c["id"] for c in message.get("tool_calls", [])]
+        elif tag == "observation":
+            message = {"role": "tool", "content": value}
+            if last_call:
+                message["tool_call_id"] = last_call.pop(0)
+        else:
+            role = SHAREGPT_ROLES.get(tag, tag) if isinstance(tag, str) else tag
+            message = {"role": role, "content": value}
+        message.update(rest)
+        messages.append(message)
+    conv: Conversation = {"messages": messages}
+    if "tools" in obj:
+        conv["tools"] = _sharegpt_tools(obj["tools"], notes)
+    return _finish(conv, _extra(obj, ("conversations", "system", "tools")))
+
+
+def read_alpaca(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
+    messages: list[Any] = []
+    if obj.get("system"):
+        messages.append({"role": "system", "content": obj["system"]})
+    history = obj.get("history") or []
+    if not isinstance(history, list):
+        _note(notes, "alpaca_bad_history",
+              '"history" must be a list of [prompt, response] pairs; it was ignored.')
+        history = []
+    for pair in history:
+        if isinstance(pair, list | tuple) and len(pair) == 2:
+            messages.append({"role": "user", "content": pair[0]})
+            messages.append({"role": "assistant", "content": pair[1]})
+        else:
+            _note(notes, "alpaca_bad_history",
+                  'An entry of "history" is not a [prompt, response] pair; it was ignored.')
+    instruction, extra_input = obj.get("instruction"), obj.get("input")
+    prompt = instruction
+    if isinstance(instruction, str) and isinstance(extra_input, str) and extra_input:
+        prompt = f"{instruction}\n{extra_input}"
+    messages.append({"role": "user", "content": prompt})
+    messages.append({"role": "assistant", "content": obj.get("output")})
+    return _finish({"messages": messages},
+                   _extra(obj, ("instruction", "input", "output", "system", "history")))
+
+
+def _as_messages(value: Any, role: str) -> list[Any]:
+    if isinstance(value, list):
+        return list(value)
+    return [{"role": role, "content": value}]
+
+
+def read_prompt_completion(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
+    messages = (_as_messages(obj.get("prompt"), "user")
+                + _as_messages(obj.get("completion"), "assistant"))
+    return _finish({"messages": messages}, _extra(obj, ("prompt", "completion")))
+
+
+def read_preference(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
+    preferred_key, other_key = "preferred_output", "non_preferred_output"
+    if preferred_key not in obj and "preferred_completion" in obj:
+        preferred_key, other_key = "preferred_completion", "non_preferred_completion"
+        _note(notes, "preference_completion_keys",
+              'This pair uses "preferred_completion"/"non_preferred_completion"; OpenAI\'s '
+              'guide names them "preferred_output"/"non_preferred_output".')
+    source = obj.get("input")
+    if not isinstance(source, dict):
+        raise ShapeError("invalid_preference_input",
+                         'A preference pair needs "input": {"messages": [...]}, but here '
+                         f'"input" is {_type_name(source)}.')
+    conv = read_openai(source, notes)
+    conv["preferred_output"] = obj.get(preferred_key)
+    conv["non_preferred_output"] = obj.get(other_key)
+    extra = _extra(obj, ("input", preferred_key, other_key))
+    if extra:
+        conv.setdefault("extra", {}).update(extra)
+    return conv
+
+
+READERS = {
+    "openai": read_openai,
+    "bedrock": read_bedrock,
+    "sharegpt": read_sharegpt,
+    "alpaca": read_alpaca,
+    "preference": read_preference,
+    "prompt_completion": read_prompt_completion,
+}

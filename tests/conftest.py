@@ -1,0 +1,56 @@
+"""Shared fixtures: a fresh project, a file writer, the public sample data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from curator.core.jobs import run_job
+from curator.core.store import Store
+
+# Tests must pass with no network: make any accidental hub access fail fast.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "public"
+
+
+@pytest.fixture
+def public() -> Path:
+    """The public sample files beside the repo (skips when absent)."""
+    if not PUBLIC.is_dir():
+        pytest.skip("../shared/data/public is not here")
+    return PUBLIC
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "test.curator", create=True) as opened:
+        yield opened
+
+
+@pytest.fixture
+def write(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write bytes or text to a file in tmp_path and return its path."""
+
+    def _write(name: str, content: bytes | str) -> Path:
+        path = tmp_path / name
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def do_import(store: Store):  # type: ignore[no-untyped-def]
+    """Import paths into the test project and return the report."""
+    from curator.core.ingest import import_files
+
+    def _import(*paths: Path, fmt: str = "auto"):  # type: ignore[no-untyped-def]
+        return run_job(import_files(store, list(paths), fmt))
+
+    return _import
