@@ -7,7 +7,7 @@ line had (OpenAI chat, Bedrock, ShareGPT, Alpaca, preference pairs):
 `` "tools": [...],                 # only when the input had tools``
 `` "parallel_tool_calls": bool,    # only when given``
 `` "preferred_output": [...], "non_preferred_output": [...],   # preference pairs only``
-`` "extra": {...}}                 # top-level keys no reader consumed, e.g. "id"``
+`` <other keys>: ...}              # top-level keys no reader consumed, e.g. "id"``
 
 Messages keep every key they arrived with, right or wrong, so the schema checks can see
 exactly what the user wrote. Plain dicts rather than pydantic models here: a model would

@@ -18,7 +18,7 @@ GOOD = json.dumps({"messages": [{"role": "user", "content": "Hi"},
 
 def rows(store: Store) -> list[tuple]:
     return store.db.execute(
-        "SELECT key, line, item, raw, format, conversation IS NOT NULL, error_code, error "
+        "SELECT key, line, item, raw, format, valid, error_code, error "
         "FROM records ORDER BY id").fetchall()
 
 
@@ -70,7 +70,7 @@ def test_bedrock_system_becomes_first_message(public: Path, store: Store, do_imp
     do_import(public / "anthropic_bedrock_claude_json_mode_dataset.jsonl")
     conv = json.loads(store.db.execute("SELECT conversation FROM records LIMIT 1").fetchone()[0])
     assert conv["messages"][0] == {"role": "system", "content": "JSON Mode: Enabled"}
-    assert "extra" not in conv
+    assert "system" not in conv
 
 
 def test_sharegpt_function_call_becomes_tool_call(public: Path, store: Store,
@@ -116,7 +116,7 @@ def test_alpaca_with_system_and_history(write, store: Store, do_import) -> None:
         "instruction": "Add", "input": "2+2", "output": "4", "system": "Be terse.",
         "history": [["Hi", "Hello"]]}))
     do_import(path)
-    conv = json.loads(store.db.execute("SELECT conversation FROM records").fetchone()[0])
+    conv = json.loads(store.record("a.jsonl:1")["canonical"])
     assert conv["messages"] == [
         {"role": "system", "content": "Be terse."},
         {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
@@ -130,7 +130,7 @@ def test_preference_pair_is_read(write, store: Store, do_import) -> None:
         "non_preferred_output": [{"role": "assistant", "content": "What?"}]}))
     report = do_import(path)
     assert report.sources[0].formats == {"preference": 1}
-    conv = json.loads(store.db.execute("SELECT conversation FROM records").fetchone()[0])
+    conv = json.loads(store.record("p.jsonl:1")["canonical"])
     assert conv["preferred_output"][0]["content"] == "Hello!"
 
 
@@ -139,10 +139,7 @@ def test_openai_tools_and_extra_keys_are_kept(write, store: Store, do_import) ->
                          {"role": "assistant", "content": "Yo", "weight": 1}],
             "tools": [], "parallel_tool_calls": False, "metadata": {"a": 1}}
     do_import(write("o.jsonl", json.dumps(line)))
-    conv = json.loads(store.db.execute("SELECT conversation FROM records").fetchone()[0])
-    assert conv["parallel_tool_calls"] is False
-    assert conv["extra"] == {"metadata": {"a": 1}}
-    assert conv["messages"][0]["content"][0]["text"] == "Hi"
+    assert json.loads(store.record("o.jsonl:1")["canonical"]) == line
 
 
 def test_forced_format_that_does_not_fit_is_invalid(write, store: Store, do_import) -> None:
@@ -199,8 +196,7 @@ def test_encodings_with_and_without_bom(write, store: Store, do_import, bom, cod
     report = do_import(path)
     assert (report.records, report.valid) == (2, 2)
     assert b"".join(r[3] for r in rows(store)) == path.read_bytes()
-    conv = json.loads(store.db.execute(
-        "SELECT conversation FROM records WHERE line = 2").fetchone()[0])
+    conv = json.loads(store.record("enc.jsonl:2")["canonical"])
     assert conv["messages"][0]["content"] == "Grüß dich"
 
 
@@ -338,3 +334,18 @@ def test_missing_file_and_folder_are_refused(tmp_path: Path, store: Store, do_im
     assert "no such file" in report.failed[0]["error"]
     assert "is a folder" in report.failed[1]["error"]
     assert store.record_count() == 0
+
+
+def test_openai_line_is_stored_once_as_its_raw_bytes(write, store: Store, do_import) -> None:
+    do_import(write("o.jsonl", GOOD + "\n"))
+    row = store.db.execute("SELECT conversation, valid FROM records").fetchone()
+    assert row == (None, 1)
+    assert json.loads(store.record("o.jsonl:1")["canonical"]) == json.loads(GOOD)
+
+
+def test_hashes_ignore_spacing_and_key_order(write, store: Store, do_import) -> None:
+    spaced = '{"messages":[{"content":"Hi","role":"user"},{"role":"assistant","content":"Hello!"}]}'
+    do_import(write("h.jsonl", GOOD + "\n" + spaced + "\n"))
+    hashes = store.db.execute("SELECT conv_hash, input_hash, output_hash FROM records").fetchall()
+    assert hashes[0] == hashes[1]
+    assert len(set(hashes[0])) == 3

@@ -29,10 +29,6 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _hash_dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -49,29 +45,42 @@ def text_of(content: Any) -> str:
     return ""
 
 
+def _message_text(message: Any) -> str:
+    """A message as role and text, for hashing: spacing and key order do not count."""
+    if not isinstance(message, dict):
+        return _dumps(message)
+    content = message.get("content")
+    text = content if isinstance(content, str) else _dumps(content)
+    if "tool_calls" in message:
+        text += "\x1f" + _dumps(message["tool_calls"])
+    return f"{message.get('role')}\x1f{text}"
+
+
 def conversation_hashes(conv: dict[str, Any]) -> tuple[str, str, str | None, str]:
     """Hashes of the whole conversation, its input part and its output part; a preview.
 
-    The output part is the final assistant turn (the preferred output for preference
-    pairs); the input part is everything before it.
+    The output part is the final assistant turn (the preferred output of a preference
+    pair); the input part is every turn before it. Hashes cover roles and contents (and
+    tool calls and tools), not the JSON spelling, so the same example written with other
+    spacing or key order hashes the same.
     """
     messages = conv.get("messages", [])
-    parts = [_hash_dumps(m) for m in messages]
+    texts = [_message_text(m) for m in messages]
+    output: str | None
     if "preferred_output" in conv:
-        input_part, output = parts, _hash_dumps(conv["preferred_output"])
+        output = _dumps(conv["preferred_output"])
     elif messages and isinstance(messages[-1], dict) and messages[-1].get("role") == "assistant":
-        input_part, output = parts[:-1], parts[-1]
+        output = texts.pop()
     else:
-        input_part, output = parts, None
-    tools = _hash_dumps(conv.get("tools")) if "tools" in conv else ""
-    whole = "[" + ",".join(parts) + "]" + tools + (output if "preferred_output" in conv
-                                                   and output else "")
+        output = None
+    input_text = "\x1e".join(texts)
+    if "tools" in conv:
+        input_text += "\x1d" + _dumps(conv["tools"])
     first_user = next(
         (text_of(m.get("content")) for m in messages
          if isinstance(m, dict) and m.get("role") == "user"), "")
-    return (_sha(whole), _sha("[" + ",".join(input_part) + "]" + tools),
-            _sha(output) if output is not None else None,
-            first_user[:PREVIEW_CHARS])
+    return (_sha(f"{input_text}\x1c{output or ''}"), _sha(input_text),
+            _sha(output) if output is not None else None, first_user[:PREVIEW_CHARS])
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
@@ -120,6 +129,7 @@ def _row(item: Item, key: str, source_id: int, oid: str | None, forced: str,
          report: SourceReport) -> RecordRow:
     error_code, error = item.error_code, item.error
     fmt = conversation = notes = None
+    valid = False
     hashes: tuple[str | None, ...] = (None, None, None, None)
     if item.value is not UNPARSED:
         try:
@@ -129,19 +139,21 @@ def _row(item: Item, key: str, source_id: int, oid: str | None, forced: str,
                      else f"Line {item.line}")
             error_code, error = exc.code, f"{where}: {exc.description}"
         else:
-            conversation = _dumps(conv)
+            # An OpenAI line is its own canonical form: store it once, as the raw bytes.
+            conversation = None if fmt == "openai" and item.plain else _dumps(conv)
             notes = _dumps(note_list) if note_list else None
             hashes = conversation_hashes(conv)
+            valid = True
             report.formats[fmt] = report.formats.get(fmt, 0) + 1
     report.records += 1
-    if conversation is None:
+    if not valid:
         report.invalid += 1
         if len(report.errors) < MAX_ERRORS_REPORTED:
             report.errors.append({"line": item.line, "item": item.index, "key": key,
                                   "code": error_code, "message": error})
     else:
         report.valid += 1
-    return (key, source_id, item.line, item.index, oid, item.raw, fmt, conversation,
+    return (key, source_id, item.line, item.index, oid, item.raw, int(valid), fmt, conversation,
             error_code, error, notes, *hashes)
 
 

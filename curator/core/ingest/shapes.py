@@ -113,8 +113,9 @@ def _extra(obj: dict[str, Any], consumed: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _finish(conv: Conversation, extra: dict[str, Any]) -> Conversation:
-    if extra:
-        conv["extra"] = extra
+    """Keep the keys no reader consumed at the top level, as the user wrote them."""
+    for key, value in extra.items():
+        conv.setdefault(key, value)
     return conv
 
 
@@ -138,10 +139,7 @@ def read_openai(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversatio
 
 def read_bedrock(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
     conv = read_openai(obj, notes)
-    extra = conv.get("extra", {})
-    system = extra.pop("system", None)
-    if not extra:
-        conv.pop("extra", None)
+    system = conv.pop("system", None)
     if system is not None:
         conv["messages"].insert(0, {"role": "system", "content": system})
     return conv
@@ -271,10 +269,7 @@ def read_preference(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Convers
     conv = read_openai(source, notes)
     conv["preferred_output"] = obj.get(preferred_key)
     conv["non_preferred_output"] = obj.get(other_key)
-    extra = _extra(obj, ("input", preferred_key, other_key))
-    if extra:
-        conv.setdefault("extra", {}).update(extra)
-    return conv
+    return _finish(conv, _extra(obj, ("input", preferred_key, other_key)))
 
 
 READERS = {

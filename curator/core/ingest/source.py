@@ -48,6 +48,8 @@ class Item:
     value: Any = UNPARSED
     error_code: str | None = None
     error: str | None = None
+    #: The raw bytes are exactly the value's UTF-8 JSON text (no BOM, no other codec).
+    plain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +224,7 @@ def iter_jsonl(handle: BinaryIO, layout: Layout) -> Iterator[Item | int]:
         if text is not None and not text.strip():
             yield number
             continue
-        item = Item(number, None, raw)
+        item = Item(number, None, raw, plain=body is raw and layout.encoding == "utf-8")
         if problem is not None:
             item.error_code, item.error = problem
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 #: ``PRAGMA application_id`` of every Curator project ("CURA").
 APPLICATION_ID = 0x43555241
 
+# Statements are split on ";": keep semicolons out of comments and strings.
 MIGRATIONS: list[str] = [
     # 1: the foundation.
     """
@@ -38,7 +39,9 @@ MIGRATIONS: list[str] = [
         item         INTEGER,
         own_id       TEXT,
         raw          BLOB NOT NULL,
+        valid        INTEGER NOT NULL CHECK (valid IN (0, 1)),
         format       TEXT,
+        -- canonical JSON, or NULL on a valid record whose raw UTF-8 JSON is canonical
         conversation TEXT,
         error_code   TEXT,
         error        TEXT,
@@ -54,8 +57,6 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX records_source ON records(source_id, line);
     CREATE INDEX records_review ON records(review);
-    CREATE INDEX records_conv_hash ON records(conv_hash);
-    CREATE INDEX records_input_hash ON records(input_hash);
     CREATE TABLE revisions (
         id         INTEGER PRIMARY KEY,
         record_id  INTEGER NOT NULL REFERENCES records(id),

@@ -31,10 +31,12 @@ BUSY_TIMEOUT_MS = 30_000
 
 #: Column order of :meth:`Store.insert_records` rows.
 RECORD_COLUMNS = (
-    "key", "source_id", "line", "item", "own_id", "raw", "format", "conversation",
+    "key", "source_id", "line", "item", "own_id", "raw", "valid", "format", "conversation",
     "error_code", "error", "notes", "conv_hash", "input_hash", "output_hash", "first_user",
 )
 RecordRow = tuple[Any, ...]
+#: SQL for a record's canonical conversation text (NULL for an invalid record).
+CONVERSATION = "CASE WHEN valid THEN COALESCE(conversation, CAST(raw AS TEXT)) END"
 
 
 def now() -> str:
@@ -150,10 +152,14 @@ class Store:
 
     def _configure(self) -> None:
         self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Records are a few KB each: 16 KiB pages keep most of them off overflow pages.
+        self.db.execute("PRAGMA page_size = 16384")
         self.db.execute("PRAGMA journal_mode = WAL")
         # FULL: a committed review decision survives power loss, not only a crash.
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.execute("PRAGMA foreign_keys = ON")
+        # A large import is one transaction: room in memory keeps it from spilling early.
+        self.db.execute("PRAGMA cache_size = -65536")
 
     def _migrate(self, new: bool) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -331,7 +337,8 @@ class Store:
 
     def record(self, key: str) -> dict[str, Any] | None:
         cursor = self.db.execute(
-            "SELECT r.*, s.name AS source FROM records r JOIN sources s ON s.id = r.source_id "
+            f"SELECT r.*, {CONVERSATION.replace('raw', 'r.raw')} AS canonical, "
+            "s.name AS source FROM records r JOIN sources s ON s.id = r.source_id "
             "WHERE r.key = ?",
             (key,),
         )
@@ -345,7 +352,8 @@ class Store:
         last = 0
         while True:
             rows = self.db.execute(
-                "SELECT id, key, source_id, line, format, conversation, error_code, error, "
+                "SELECT id, key, source_id, line, format, "
+                f"{CONVERSATION}, error_code, error, "
                 "notes FROM records WHERE id > ? ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
@@ -452,7 +460,7 @@ class Store:
 
     def stats(self) -> dict[str, Any]:
         total, valid, reviewed = self.db.execute(
-            "SELECT COUNT(*), COUNT(conversation), "
+            "SELECT COUNT(*), COALESCE(SUM(valid), 0), "
             "COALESCE(SUM(review != 'unreviewed'), 0) FROM records"
         ).fetchone()
         by_kind = dict(self.db.execute(
