@@ -27,7 +27,7 @@ def conversation(rng: random.Random, i: int) -> dict[str, object]:
         messages.append({"role": "user", "content": " ".join(
             sentence(rng, 6, 18) for _ in range(rng.randint(1, 3)))})
         messages.append({"role": "assistant", "content": " ".join(
-            sentence(rng, 8, 24) for _ in range(rng.randint(2, 6)))})
+            sentence(rng, 8, 22) for _ in range(rng.randint(2, 5)))})
     return {"id": f"conv-{i:07d}", "messages": messages}
 
 

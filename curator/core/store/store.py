@@ -204,13 +204,11 @@ class Store:
         self._depth += 1
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
-            if depth == 0:
-                self.db.execute("ROLLBACK")
-            else:
-                self.db.execute(f"ROLLBACK TO sp{depth}")
-                self.db.execute(f"RELEASE sp{depth}")
+            self._rollback(depth)
+            if isinstance(exc, sqlite3.Error):
+                raise translate_sqlite_error(exc) from exc
             raise
         self._depth -= 1
         try:
@@ -219,6 +217,16 @@ class Store:
             if depth == 0 and self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise translate_sqlite_error(exc) from None
+
+    def _rollback(self, depth: int) -> None:
+        # SQLite may already have rolled back by itself (a full disk, an I/O error).
+        if not self.db.in_transaction:
+            return
+        if depth == 0:
+            self.db.execute("ROLLBACK")
+        else:
+            self.db.execute(f"ROLLBACK TO sp{depth}")
+            self.db.execute(f"RELEASE sp{depth}")
 
     # -- settings --------------------------------------------------------------------
 
