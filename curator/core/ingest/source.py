@@ -184,7 +184,7 @@ def parse_error(text: str, exc: Exception, where: str, first_line: int | None = 
                     "True/False/None). Write the file with json.dumps(), not str() or print().")
     if exc.pos >= len(stripped) or exc.msg.startswith("Unterminated string"):
         return ("truncated_json",
-                f"{where}: the JSON stops before it is complete ({exc.msg} at {column}). "
+                f"{where}: the JSON stops before it is complete (at {column}). "
                 "The line was probably cut off; restore it from the original data.")
     if exc.msg.startswith("Extra data"):
         return ("extra_data",

@@ -1,0 +1,1 @@
+"""Checks that turn records into findings: schema rules, tokens (and later PII, duplicates)."""
