@@ -349,3 +349,11 @@ def test_hashes_ignore_spacing_and_key_order(write, store: Store, do_import) -> 
     hashes = store.db.execute("SELECT conv_hash, input_hash, output_hash FROM records").fetchall()
     assert hashes[0] == hashes[1]
     assert len(set(hashes[0])) == 3
+
+
+def test_nan_in_an_array_item_spoils_only_that_item(write, store: Store, do_import) -> None:
+    report = do_import(write("nan.json", f'[{GOOD}, {{"messages": [], "x": Infinity}}, {GOOD}]'))
+    assert (report.records, report.valid, report.invalid) == (3, 2, 1)
+    bad = rows(store)[1]
+    assert bad[3] == b'{"messages": [], "x": Infinity}'
+    assert "Infinity is not allowed" in bad[7]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import statistics
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ MIN_TARGET_EXAMPLES = 100
 MAX_TARGET_EXAMPLES = 25_000
 MIN_DEFAULT_EPOCHS = 1
 MAX_DEFAULT_EPOCHS = 25
+THREADS = min(4, os.cpu_count() or 1)
 
 
 def _load_encoding() -> Any:
@@ -51,6 +54,7 @@ class TokenCounter:
     def __init__(self) -> None:
         self._encoding: Any = None
         self._cache: dict[str, int] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def encoding(self) -> Any:
@@ -67,13 +71,25 @@ class TokenCounter:
         return found
 
     def _prefetch(self, texts: set[str]) -> None:
+        """Encode ``texts`` on both cores: tiktoken releases the GIL while it encodes."""
         missing = [t for t in texts if t not in self._cache]
         if not missing:
             return
-        for text, tokens in zip(missing, self.encoding.encode_ordinary_batch(
-                missing, num_threads=2), strict=True):
-            if len(text) < 10_000:
-                self._cache[text] = len(tokens)
+        encode = self.encoding.encode_ordinary
+
+        def lengths(chunk: list[str]) -> list[int]:
+            return [len(encode(text)) for text in chunk]
+
+        size = max(1, -(-len(missing) // THREADS))
+        chunks = [missing[i:i + size] for i in range(0, len(missing), size)]
+        if len(chunks) == 1:
+            results = [lengths(chunks[0])]
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(THREADS, thread_name_prefix="tokens")
+            results = list(self._pool.map(lengths, chunks))
+        for chunk, counts in zip(chunks, results, strict=True):
+            self._cache.update(zip(chunk, counts, strict=True))
 
     def count(self, conv: dict[str, Any]) -> tuple[int, int]:
         """(total tokens, assistant tokens) of one conversation, as the cookbook counts."""

@@ -66,6 +66,8 @@ def _reject_constant(name: str) -> Any:
 
 
 DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+#: Finds where a value with NaN/Infinity ends, so the next array item can still be read.
+LENIENT = json.JSONDecoder()
 
 
 def sniff(path: Path) -> Layout:
@@ -336,11 +338,22 @@ def iter_values(handle: BinaryIO, layout: Layout, name: str) -> Iterator[Item | 
             if buf.skip_space() == "]":
                 yield _bad_rest(buf, index, codec, errors, "another item after the last ','")
                 return
-        line, start = buf.line, buf.pos
+        line = buf.line
+        constant_error = None
         while True:
             try:
                 value, end = DECODER.raw_decode(buf.text, buf.pos)
             except (ValueError, RecursionError) as exc:
+                if not isinstance(exc, json.JSONDecodeError | RecursionError):
+                    try:  # NaN or Infinity: not JSON, but the item's end is known
+                        _, end = LENIENT.raw_decode(buf.text, buf.pos)
+                    except ValueError:
+                        pass
+                    else:
+                        if end < len(buf.text) or buf.eof:
+                            constant_error = (f"Item {index} (line {line}): {exc}; write "
+                                              "null or a number instead.")
+                            break
                 if buf.fill(grow=True):
                     continue
                 where = f"Item {index} (line {line})"
@@ -358,9 +371,12 @@ def iter_values(handle: BinaryIO, layout: Layout, name: str) -> Iterator[Item | 
             if end == len(buf.text) and not buf.eof and buf.fill(grow=False):
                 continue  # a number may go on in the next chunk
             break
-        del start
         text = buf.advance(end)
         raw = text.encode(codec, errors)
+        if constant_error:
+            yield Item(line, index, raw, error_code="invalid_json", error=constant_error)
+            index += 1
+            continue
         item = Item(line, index, raw, value=value)
         if codec == "utf-8" and any("\udc80" <= ch <= "\udcff" for ch in text):
             item.value = UNPARSED
