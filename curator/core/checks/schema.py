@@ -1,10 +1,13 @@
 """The rules vendors enforce on chat fine-tuning examples, as findings with stable codes.
 
 Covers the seven checks of OpenAI's chat data-prep cookbook without its false alarms
-(valid ``tool_calls``, list content and the ``tool`` role pass here) and the rules it
-lacks, from OpenAI's spec, Bedrock's Claude rules, mistral-finetune and TRL
-(``shared/formats.md``). Pure functions over canonical conversations; fast enough for a
-million records because a :class:`FindingDraft` is built only when something is wrong.
+(valid ``tool_calls``, ``tool_call_id``, list content, the ``tool`` role, ``weight`` and
+``name`` pass here) and the rules it lacks, from OpenAI's spec, Bedrock's Claude rules,
+mistral-finetune and TRL (``shared/formats.md`` sections 1, 2, 4, 6, 7).
+
+Pure functions over canonical conversations (see :mod:`curator.core.model`). They run
+over hundreds of thousands of records, so a passing record costs a few dict and set
+look-ups: a :class:`FindingDraft` and its description are built only for a problem.
 """
 
 from __future__ import annotations
@@ -13,10 +16,24 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from curator.core.errors import CuratorError
 from curator.core.model import FindingDraft, Severity
 
-CONTENT_PART_TYPES = ("text", "image_url", "input_audio", "file", "refusal")
-ID_KEYS = ("id", "custom_id")
+#: Top-level keys every profile allows: the example's own name, not training data.
+ID_KEYS = frozenset({"id", "custom_id"})
+PREFERENCE_KEYS = ("preferred_output", "non_preferred_output")
+SYSTEM_ROLES = frozenset({"system", "developer"})
+TOOL_ROLES = frozenset({"tool", "function"})
+
+#: Content-part types each role may use (OpenAI spec); a role not listed may use any.
+PART_TYPES: dict[str, frozenset[str]] = {
+    "system": frozenset({"text"}),
+    "developer": frozenset({"text"}),
+    "tool": frozenset({"text"}),
+    "user": frozenset({"text", "image_url", "input_audio", "file"}),
+    "assistant": frozenset({"text", "refusal"}),
+}
+ALL_PART_TYPES = frozenset().union(*PART_TYPES.values())
 
 
 @dataclass(frozen=True)
@@ -24,44 +41,54 @@ class Profile:
     """One vendor's rules. Limits are settings: override with ``dataclasses.replace``."""
 
     name: str
+    label: str                            # the vendor as people name it, for descriptions
     roles: frozenset[str]
     message_keys: frozenset[str]
     top_keys: frozenset[str]
     max_tokens: int
-    arguments_as_string: bool = True
-    strict_turns: bool = False          # Bedrock: user first, strict alternation, >= 2 turns
-    string_content_only: bool = False   # Bedrock: content must be a string
-    single_system: bool = False         # Mistral and Bedrock: at most one system message
-    tool_id_length: int | None = None   # Mistral: ids of exactly 9 characters
+    #: Keys every tool call needs besides ``function``; ``id`` also makes tool replies
+    #: need a ``tool_call_id``.
+    tool_call_keys: tuple[str, ...] = ("id", "type")
+    arguments_as_string: bool = True      # OpenAI, Mistral: a JSON string; TRL: a dict
+    string_content_only: bool = False     # Bedrock: content is a string, never parts
+    single_system: bool = False           # Mistral, Bedrock: at most one system message
+    min_turns: int = 0                    # Bedrock: at least two non-system messages
+    order_severity: Severity = "warning"  # turn-order problems the vendor rejects: error
     unknown_top_key_severity: Severity = "warning"
+    tool_id_length: int | None = None     # Mistral: ids of exactly 9 characters
+    tools_need_description: bool = False  # Mistral: description and parameters required
 
 
 OPENAI_MESSAGE_KEYS = frozenset({
     "role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call",
     "refusal", "audio"})
 CHAT_TOP_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions",
-                           "preferred_output", "non_preferred_output", *ID_KEYS})
+                           *PREFERENCE_KEYS})
 
 PROFILES: dict[str, Profile] = {
     "openai": Profile(
-        name="openai",
+        name="openai", label="OpenAI",
         roles=frozenset({"system", "developer", "user", "assistant", "tool", "function"}),
         message_keys=OPENAI_MESSAGE_KEYS, top_keys=CHAT_TOP_KEYS, max_tokens=65_536),
     "bedrock": Profile(
-        name="bedrock", roles=frozenset({"system", "user", "assistant"}),
-        message_keys=frozenset({"role", "content"}),
-        top_keys=frozenset({"messages", *ID_KEYS}), max_tokens=32_000,
-        strict_turns=True, string_content_only=True, single_system=True,
-        unknown_top_key_severity="error"),
+        name="bedrock", label="Amazon Bedrock",
+        roles=frozenset({"system", "user", "assistant"}),
+        message_keys=frozenset({"role", "content"}), top_keys=frozenset({"messages"}),
+        max_tokens=32_000, string_content_only=True, single_system=True, min_turns=2,
+        order_severity="error", unknown_top_key_severity="error"),
     "mistral": Profile(
-        name="mistral", roles=frozenset({"system", "user", "assistant", "tool"}),
-        message_keys=frozenset({"role", "content", "weight", "tool_calls", "tool_call_id",
-                                "name"}),
-        top_keys=CHAT_TOP_KEYS, max_tokens=32_768, single_system=True, tool_id_length=9),
+        name="mistral", label="Mistral",
+        roles=frozenset({"system", "user", "assistant", "tool"}),
+        message_keys=frozenset({"role", "content", "name", "weight", "tool_calls",
+                                "tool_call_id"}),
+        top_keys=CHAT_TOP_KEYS, max_tokens=32_768, tool_call_keys=("id",),
+        single_system=True, order_severity="error", tool_id_length=9,
+        tools_need_description=True),
     "trl": Profile(
-        name="trl", roles=frozenset({"system", "developer", "user", "assistant", "tool"}),
+        name="trl", label="Hugging Face TRL",
+        roles=frozenset({"system", "developer", "user", "assistant", "tool"}),
         message_keys=OPENAI_MESSAGE_KEYS | {"thinking"}, top_keys=CHAT_TOP_KEYS,
-        max_tokens=8_192, arguments_as_string=False),
+        max_tokens=8_192, tool_call_keys=(), arguments_as_string=False),
 }
 
 
@@ -69,338 +96,519 @@ def profile_for(setting: str, fmt: str) -> Profile:
     """The profile named by a project ``setting``; ``auto`` follows the record's format."""
     if setting == "auto":
         return PROFILES["bedrock" if fmt == "bedrock" else "openai"]
-    return PROFILES[setting]
+    try:
+        return PROFILES[setting]
+    except KeyError:
+        raise CuratorError(f"Unknown profile {setting!r}; choose auto, "
+                           f"{', '.join(PROFILES)}.") from None
 
 
-def _where(index: int, message: Any) -> str:
+# -- helpers --------------------------------------------------------------------------------
+
+Found = list[FindingDraft]
+
+
+def _add(found: Found, code: str, description: str, index: int | None = None,
+         severity: Severity = "error", text: str | None = None, **detail: Any) -> None:
+    found.append(FindingDraft(kind="schema", code=code, severity=severity,
+                              description=description, message_index=index, text=text,
+                              detail=detail))
+
+
+def _role(message: Any) -> str | None:
     role = message.get("role") if isinstance(message, dict) else None
-    return f"Message {index + 1}" + (f" ({role})" if isinstance(role, str) else "")
+    return role if isinstance(role, str) else None
 
 
-class _Findings:
-    """Collects the findings of one conversation."""
-
-    def __init__(self) -> None:
-        self.items: list[FindingDraft] = []
-
-    def add(self, code: str, description: str, index: int | None = None,
-            severity: Severity = "error", **detail: Any) -> None:
-        self.items.append(FindingDraft(kind="schema", code=code, severity=severity,
-                                       description=description, message_index=index,
-                                       detail=detail))
+def _where(index: int, role: str | None) -> str:
+    """``Message 3 (assistant)``: how a person finds the message in the record view."""
+    return f"Message {index + 1}" + (f" ({role})" if role else "")
 
 
-def check_conversation(conv: dict[str, Any], fmt: str, profile: Profile) -> list[FindingDraft]:
-    """Every schema problem of one canonical conversation under ``profile``."""
-    found = _Findings()
-    _check_top_level(conv, fmt, profile, found)
-    messages = conv.get("messages")
-    if not isinstance(messages, list) or not messages:
-        found.add("missing_messages_list",
-                  "This example has no messages. Add at least a user message and the "
-                  "assistant's answer.")
-        return found.items
-    call_ids: set[str] = set()
-    for index, message in enumerate(messages):
-        _check_message(index, message, profile, call_ids, found)
-    _check_order(messages, fmt, profile, found)
-    if fmt == "preference":
-        _check_preference(conv, found)
-    return found.items
-
-
-def _check_top_level(conv: dict[str, Any], fmt: str, profile: Profile,
-                     found: _Findings) -> None:
-    unknown = sorted(k for k in conv if k not in profile.top_keys)
-    if unknown:
-        found.add("unknown_top_level_key",
-                  f"This example has keys the {profile.name} format does not know: "
-                  f"{', '.join(unknown)}. Remove them before training.",
-                  severity=profile.unknown_top_key_severity, keys=unknown)
-    if "tools" in conv:
-        _check_tools(conv["tools"], profile, found)
-    if "parallel_tool_calls" in conv and not isinstance(conv["parallel_tool_calls"], bool):
-        found.add("malformed_tools", '"parallel_tool_calls" must be true or false.')
-
-
-def _check_tools(tools: Any, profile: Profile, found: _Findings) -> None:
-    if not isinstance(tools, list):
-        found.add("malformed_tools", '"tools" must be a list of function definitions.')
-        return
-    for number, tool in enumerate(tools, start=1):
-        function = tool.get("function") if isinstance(tool, dict) else None
-        problem = None
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-            problem = 'needs {"type": "function", "function": {"name": ...}}'
-        elif tool.get("type", "function") != "function":
-            problem = f'has type {tool.get("type")!r}; only "function" is allowed'
-        elif "parameters" in function and not isinstance(function["parameters"], dict):
-            problem = 'has "parameters" that are not a JSON schema object'
-        elif profile.name == "mistral" and not (
-                isinstance(function.get("description"), str)
-                and isinstance(function.get("parameters"), dict)):
-            problem = "needs a description and parameters for Mistral"
-        if problem:
-            found.add("malformed_tools", f"Tool {number} {problem}.", tool=number)
-
-
-def _check_message(index: int, message: Any, profile: Profile, call_ids: set[str],
-                   found: _Findings) -> None:
-    if not isinstance(message, dict):
-        found.add("message_not_object",
-                  f"Message {index + 1} is not an object with a role and content.", index)
-        return
-    where = _where(index, message)
-    role = message.get("role")
-    if "role" not in message:
-        found.add("message_missing_key", f"{where} has no role. Add \"role\": \"user\", "
-                  '"assistant" or "system".', index, key="role")
-    elif role not in profile.roles:
-        found.add("unrecognized_role",
-                  f"{where} has the role {role!r}, which {profile.name} does not accept "
-                  f"({', '.join(sorted(profile.roles))}).", index, role=str(role))
-    unknown = sorted(str(k) for k in message if k not in profile.message_keys)
-    if unknown:
-        found.add("message_unrecognized_key",
-                  f"{where} has keys {profile.name} does not know: {', '.join(unknown)}.",
-                  index, keys=unknown)
-    _check_content(index, where, message, profile, found)
-    if "weight" in message:
-        weight = message["weight"]
-        if role != "assistant":
-            found.add("weight_on_non_assistant",
-                      f"{where} has a weight, but only assistant messages can have one.",
-                      index)
-        if isinstance(weight, bool) or weight not in (0, 1) or not isinstance(weight, int):
-            found.add("invalid_weight", f"{where} has weight {weight!r}; it must be 0 (do "
-                      "not train on this message) or 1 (train on it).", index)
-    if "tool_calls" in message:
-        _check_tool_calls(index, where, message, profile, call_ids, found)
-    if role == "tool":
-        tool_call_id = message.get("tool_call_id")
-        if not isinstance(tool_call_id, str) or not tool_call_id:
-            found.add("tool_message_missing_tool_call_id",
-                      f"{where} answers a tool call but has no tool_call_id saying which.",
-                      index)
-        elif tool_call_id not in call_ids:
-            found.add("tool_call_id_unknown",
-                      f"{where} answers the tool call {tool_call_id!r}, which no earlier "
-                      "assistant message made.", index, severity="warning")
-        elif profile.tool_id_length and len(tool_call_id) != profile.tool_id_length:
-            found.add("tool_call_id_length",
-                      f"{where}: Mistral expects tool call ids of exactly "
-                      f"{profile.tool_id_length} characters.", index, severity="warning")
-
-
-def _calls_tools(message: dict[str, Any]) -> bool:
+def _calls_tools(message: dict[str, Any], profile: Profile) -> bool:
+    if "tool_calls" not in profile.message_keys:
+        return False
     return bool(message.get("tool_calls") or message.get("function_call"))
 
 
-def _check_content(index: int, where: str, message: dict[str, Any], profile: Profile,
-                   found: _Findings) -> None:
-    role = message.get("role")
-    may_be_empty = role == "assistant" and _calls_tools(message)
-    if "content" not in message or message["content"] is None:
-        if not may_be_empty:
-            state = "no content" if "content" not in message else "empty (null) content"
-            found.add("missing_content", f"{where} has {state}. Write the message text.",
-                      index)
-        return
-    content = message["content"]
-    if isinstance(content, str):
-        if not content.strip() and not may_be_empty:
-            found.add("empty_content", f"{where} is empty or only white space.", index)
-        return
-    if isinstance(content, list) and not profile.string_content_only:
-        if not content:
-            found.add("empty_content", f"{where} has an empty list of content parts.", index)
-            return
-        texts = []
-        for number, part in enumerate(content, start=1):
-            problem = _part_problem(part)
-            if problem:
-                found.add("invalid_content_part", f"{where}, part {number}: {problem}.",
-                          index, part=number)
-            elif part.get("type") == "text":
-                texts.append(part["text"])
-        if texts and len(texts) == len(content) and not "".join(texts).strip():
-            found.add("empty_content", f"{where} has only empty text parts.", index)
-        return
-    expected = "a string" if profile.string_content_only else "a string or a list of parts"
-    found.add("content_wrong_type",
-              f"{where} has content of the wrong type ({type(content).__name__}); it must "
-              f"be {expected}.", index)
+def _quoted(keys: list[str]) -> str:
+    return ", ".join(f'"{key}"' for key in keys)
 
 
-def _part_problem(part: Any) -> str | None:
-    if not isinstance(part, dict):
-        return "a content part must be an object with a type"
-    kind = part.get("type")
-    if kind not in CONTENT_PART_TYPES:
-        return f"unknown part type {kind!r}"
-    if kind == "text" and not isinstance(part.get("text"), str):
-        return 'a text part needs "text" holding a string'
-    if kind == "image_url":
-        image = part.get("image_url")
-        if not isinstance(image, dict) or not isinstance(image.get("url"), str):
-            return 'an image part needs "image_url": {"url": ...}'
+# -- the example ----------------------------------------------------------------------------
+
+def check_conversation(conv: dict[str, Any], fmt: str, profile: Profile) -> list[FindingDraft]:
+    """Every schema problem of one canonical conversation under ``profile``."""
+    found: Found = []
+    if not isinstance(conv, dict):
+        _add(found, "example_not_object", "This example is not an object with a list of "
+             "messages, so it cannot be used for training. Rewrite it as "
+             '{"messages": [...]} or remove it.')
+        return found
+    _check_top_level(conv, profile, found)
+    messages = conv.get("messages")
+    if not isinstance(messages, list) or not messages:
+        state = "an empty list of messages" if messages == [] else "no list of messages"
+        _add(found, "missing_messages_list",
+             f"This example has {state}, so there is nothing to train on. Add the "
+             "conversation (at least a user message and the assistant's answer) or "
+             "remove the example.")
+        return found
+    call_ids: set[str] = set()
+    for index, message in enumerate(messages):
+        if isinstance(message, dict):
+            _check_message(index, message, profile, call_ids, found)
+        else:
+            _add(found, "message_not_object",
+                 f"Message {index + 1} is not a message: it should be an object with a "
+                 'role and content, like {"role": "user", "content": "..."}. Rewrite or '
+                 "remove it.", index)
+    _check_order(messages, fmt, profile, found)
+    if fmt == "preference":
+        _check_preference(conv, found)
+    return found
+
+
+def _check_top_level(conv: dict[str, Any], profile: Profile, found: Found) -> None:
+    extra = conv.keys() - profile.top_keys - ID_KEYS
+    if extra:
+        keys = sorted(map(str, extra))
+        if profile.unknown_top_key_severity == "error":
+            consequence = f"{profile.label} rejects examples with extra fields"
+        else:
+            consequence = f"{profile.label}'s format does not define them"
+        _add(found, "unknown_top_level_key",
+             f"This example has fields besides the conversation: {_quoted(keys)}. "
+             f"{consequence}; remove them before training (an \"id\" is fine).",
+             severity=profile.unknown_top_key_severity, text=", ".join(keys), keys=keys)
+    if "tools" in conv:
+        _check_tools(conv["tools"], profile, found)
+    if "parallel_tool_calls" in conv and not isinstance(conv["parallel_tool_calls"], bool):
+        _add(found, "malformed_tools", '"parallel_tool_calls" must be true or false, but '
+             f"here it is {json.dumps(conv['parallel_tool_calls'])}. Set it to true or "
+             "false, or remove it.")
+
+
+def _check_tools(tools: Any, profile: Profile, found: Found) -> None:
+    if not isinstance(tools, list):
+        _add(found, "malformed_tools", 'The tool list ("tools") is not a list. It should '
+             'list the tools the assistant may call, each as {"type": "function", '
+             '"function": {"name": ..., "description": ..., "parameters": {...}}}.')
+        return
+    for number, tool in enumerate(tools, start=1):
+        problem = _tool_problem(tool, profile)
+        if problem:
+            _add(found, "malformed_tools",
+                 f"Tool {number} in the tool list {problem}. Each tool should look like "
+                 '{"type": "function", "function": {"name": ..., "description": ..., '
+                 '"parameters": {...}}}.', tool=number)
+
+
+def _tool_problem(tool: Any, profile: Profile) -> str | None:
+    function = tool.get("function") if isinstance(tool, dict) else None
+    if not isinstance(function, dict):
+        return 'has no "function" definition'
+    if not isinstance(function.get("name"), str) or not function["name"]:
+        return "has no name"
+    if tool.get("type", "function") != "function":
+        return f'has type {json.dumps(tool.get("type"))}, but only "function" is allowed'
+    if "parameters" in function and not isinstance(function["parameters"], dict):
+        return "has parameters that are not a JSON schema object"
+    if profile.tools_need_description and not (
+            isinstance(function.get("description"), str)
+            and isinstance(function.get("parameters"), dict)):
+        return f"lacks a description or parameters, which {profile.label} requires"
     return None
 
 
-def _check_tool_calls(index: int, where: str, message: dict[str, Any], profile: Profile,
-                      call_ids: set[str], found: _Findings) -> None:
+# -- one message ----------------------------------------------------------------------------
+
+def _check_message(index: int, message: dict[str, Any], profile: Profile,
+                   call_ids: set[str], found: Found) -> None:
+    role = _role(message)
+    if "role" not in message:
+        _add(found, "message_missing_key",
+             f"{_where(index, None)} does not say who is speaking (it has no role). Add "
+             '"role": "user", "assistant" or "system".', index, key="role")
+    elif role not in profile.roles:
+        shown = json.dumps(message["role"], ensure_ascii=False)
+        _add(found, "unrecognized_role",
+             f"{_where(index, None)} has the role {shown}, which {profile.label} does not "
+             f"accept. Use one of: {', '.join(sorted(profile.roles))}.", index,
+             text=shown, role=shown)
+    unknown = message.keys() - profile.message_keys
+    if unknown:
+        keys = sorted(unknown)
+        _add(found, "message_unrecognized_key",
+             f"{_where(index, role)} has fields {profile.label} does not know: "
+             f"{_quoted(keys)}. Remove them, or rename them if they hold the message "
+             "text.", index, text=", ".join(keys), keys=keys)
+    _check_content(index, role, message, profile, found)
+    if "weight" in message and "weight" in profile.message_keys:
+        _check_weight(index, role, message["weight"], found)
+    if "tool_calls" in message and "tool_calls" in profile.message_keys:
+        _check_tool_calls(index, role, message, profile, call_ids, found)
+    if role == "tool":
+        _check_tool_reply(index, message, profile, call_ids, found)
+    elif role == "function" and not isinstance(message.get("name"), str):
+        _add(found, "message_missing_key", f"{_where(index, role)} does not name the "
+             'function whose result it holds. Add "name".', index, key="name")
+
+
+def _check_content(index: int, role: str | None, message: dict[str, Any],
+                   profile: Profile, found: Found) -> None:
+    content = message.get("content")
+    if content is None:
+        if _calls_tools(message, profile) or (role == "function" and "content" in message):
+            return  # a tool call needs no text; a function result may be null
+        state = "no content" if "content" not in message else "empty (null) content"
+        _add(found, "missing_content", f"{_where(index, role)} has {state}. Write the "
+             "message text, or remove the message.", index)
+        return
+    if isinstance(content, str):
+        if not content.strip() and not _calls_tools(message, profile):
+            _add(found, "empty_content", f"{_where(index, role)} is empty or only white "
+                 "space. Write the message text, or remove the message.", index)
+        return
+    if isinstance(content, list) and not profile.string_content_only:
+        _check_parts(index, role, content, found)
+        return
+    expected = "text" if profile.string_content_only else "text or a list of parts"
+    _add(found, "content_wrong_type",
+         f"{_where(index, role)} holds {_kind(content)} where {profile.label} expects "
+         f"{expected}. Replace it with the message text.", index,
+         type=type(content).__name__)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list of parts"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def _check_parts(index: int, role: str | None, parts: list[Any], found: Found) -> None:
+    if not parts:
+        _add(found, "empty_content", f"{_where(index, role)} has an empty list of parts. "
+             "Write the message text, or remove the message.", index)
+        return
+    allowed = PART_TYPES.get(role or "", ALL_PART_TYPES)
+    blank = True
+    for number, part in enumerate(parts, start=1):
+        problem = _part_problem(part, allowed, role)
+        if problem:
+            blank = False
+            _add(found, "invalid_content_part",
+                 f"{_where(index, role)}, part {number}: {problem}.", index, part=number)
+        elif part["type"] != "text" or part["text"].strip():
+            blank = False
+    if blank:
+        _add(found, "empty_content", f"{_where(index, role)} has only empty text parts. "
+             "Write the message text, or remove the message.", index)
+
+
+def _part_problem(part: Any, allowed: frozenset[str], role: str | None) -> str | None:
+    if not isinstance(part, dict):
+        return ('this part is not an object; write it as {"type": "text", "text": "..."}')
+    kind = part.get("type")
+    if not isinstance(kind, str):
+        return 'this part does not say its type; add "type": "text" (or "image_url")'
+    if kind not in allowed:
+        whose = f"{role} messages" if role else "messages"
+        return (f"{whose} cannot hold {json.dumps(kind)} parts; use "
+                f"{', '.join(sorted(allowed))}")
+    if kind == "text" and not isinstance(part.get("text"), str):
+        return 'a text part needs its text in "text"'
+    if kind == "refusal" and not isinstance(part.get("refusal"), str):
+        return 'a refusal part needs its text in "refusal"'
+    if kind == "image_url":
+        image = part.get("image_url")
+        if not isinstance(image, dict) or not isinstance(image.get("url"), str):
+            return 'an image part needs the image address in "image_url": {"url": ...}'
+    if kind in ("input_audio", "file") and not isinstance(part.get(kind), dict):
+        return f'this part needs its data in "{kind}": {{...}}'
+    return None
+
+
+def _check_weight(index: int, role: str | None, weight: Any, found: Found) -> None:
+    if role != "assistant":
+        _add(found, "weight_on_non_assistant",
+             f"{_where(index, role)} has a weight, but only the assistant's messages can "
+             "be weighted (the model only learns from those). Remove the weight.", index)
+    if type(weight) is not int or weight not in (0, 1):  # bool is not int here, on purpose
+        _add(found, "invalid_weight",
+             f"{_where(index, role)} has the weight {json.dumps(weight)}; it must be the "
+             "number 0 (do not learn from this message) or 1 (learn from it).", index,
+             text=json.dumps(weight))
+
+
+# -- tools ----------------------------------------------------------------------------------
+
+def _check_tool_calls(index: int, role: str | None, message: dict[str, Any],
+                      profile: Profile, call_ids: set[str], found: Found) -> None:
+    where = _where(index, role)
     calls = message["tool_calls"]
-    if message.get("role") != "assistant":
-        found.add("malformed_tool_call", f"{where} has tool_calls, but only assistant "
-                  "messages can call tools.", index)
+    if role != "assistant":
+        _add(found, "malformed_tool_call", f"{where} calls tools, but only the assistant "
+             'can. Move the tool calls to an assistant message.', index)
     if not isinstance(calls, list) or not calls:
-        found.add("malformed_tool_call", f"{where}: tool_calls must be a non-empty list.",
-                  index)
+        _add(found, "malformed_tool_call", f"{where} has a tool-call field "
+             '("tool_calls") that is not a list of calls. List the calls, or remove the '
+             "field if the assistant calls no tool.", index)
         return
     for number, call in enumerate(calls, start=1):
         label = f"{where}, tool call {number}"
-        function = call.get("function") if isinstance(call, dict) else None
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-            found.add("malformed_tool_call", f'{label} needs "function": {{"name": ..., '
-                      '"arguments": ...}}.', index, call=number)
-            continue
-        assert isinstance(call, dict)
-        missing = [k for k in ("id", "type") if k not in call]
-        if profile.arguments_as_string and missing:
-            found.add("malformed_tool_call", f"{label} lacks {' and '.join(missing)}.",
-                      index, call=number)
-        elif call.get("type", "function") != "function":
-            found.add("malformed_tool_call", f'{label} has type {call.get("type")!r}; '
-                      'it must be "function".', index, call=number)
-        if isinstance(call.get("id"), str):
-            call_ids.add(call["id"])
-            if profile.tool_id_length and len(call["id"]) != profile.tool_id_length:
-                found.add("tool_call_id_length",
-                          f"{label}: Mistral expects ids of exactly {profile.tool_id_length} "
-                          "characters.", index, severity="warning", call=number)
-        _check_arguments(index, label, function, profile, found, number)
+        problems = _call_problems(call, profile)
+        if problems:
+            _add(found, "malformed_tool_call",
+                 f"{label} is incomplete: {'; '.join(problems)}. A tool call looks like "
+                 '{"id": "call_1", "type": "function", "function": {"name": ..., '
+                 '"arguments": "{...}"}}.', index, call=number)
+            if not isinstance(call, dict) or not isinstance(call.get("function"), dict):
+                continue
+        call_id = call.get("id")
+        if isinstance(call_id, str):
+            call_ids.add(call_id)
+            _check_id_length(index, label, call_id, profile, found, call=number)
+        if "arguments" in call["function"]:
+            _check_arguments(index, label, call["function"]["arguments"], profile, found,
+                             number)
 
 
-def _check_arguments(index: int, label: str, function: dict[str, Any], profile: Profile,
-                     found: _Findings, number: int) -> None:
+def _call_problems(call: Any, profile: Profile) -> list[str]:
+    if not isinstance(call, dict):
+        return ["it is not an object"]
+    problems = [f'it has no "{key}"' for key in profile.tool_call_keys
+                if key not in call or call[key] in ("", None)]
+    if "type" in call and call["type"] != "function":
+        problems.append(f'its type is {json.dumps(call["type"])}, not "function"')
+    function = call.get("function")
+    if not isinstance(function, dict):
+        problems.append('it has no "function" saying which tool to call')
+        return problems
+    if not isinstance(function.get("name"), str) or not function["name"]:
+        problems.append("it does not name the tool")
     if "arguments" not in function:
-        found.add("malformed_tool_call", f"{label} has no arguments.", index, call=number)
-        return
-    arguments = function["arguments"]
+        problems.append('it has no "arguments"')
+    return problems
+
+
+def _check_arguments(index: int, label: str, arguments: Any, profile: Profile,
+                     found: Found, number: int) -> None:
     if isinstance(arguments, str):
         try:
             decoded = json.loads(arguments)
         except ValueError:
-            found.add("tool_arguments_invalid_json",
-                      f"{label}: the arguments are not valid JSON.", index, call=number)
+            _add(found, "tool_arguments_invalid_json",
+                 f"{label}: the arguments are not valid JSON, so the tool could not read "
+                 'them. Write them as a JSON object, e.g. "{\\"city\\": \\"Paris\\"}".',
+                 index, text=arguments[:200], call=number)
             return
-        if isinstance(decoded, str):
-            try:
-                inner = json.loads(decoded)
-            except ValueError:
-                inner = None
-            if isinstance(inner, dict | list):
-                found.add("tool_arguments_double_encoded",
-                          f"{label}: the arguments were JSON-encoded twice (a string holding "
-                          "a JSON string). Encode them once.", index, call=number)
+        if isinstance(decoded, str) and _is_json_structure(decoded):
+            _add(found, "tool_arguments_double_encoded",
+                 f"{label}: the arguments were encoded as JSON twice (text holding the "
+                 "text of a JSON object), so the model would learn the escaped form. "
+                 "Encode them once.", index, text=arguments[:200], call=number)
         return
     if isinstance(arguments, dict) and not profile.arguments_as_string:
         return
-    found.add("tool_arguments_not_string",
-              f"{label}: the arguments must be a string holding JSON, not "
-              f"{type(arguments).__name__}. Use json.dumps(arguments).", index, call=number)
+    if profile.arguments_as_string:
+        expected = "text holding JSON (json.dumps of the arguments object)"
+    else:
+        expected = "an object or text holding JSON"
+    _add(found, "tool_arguments_not_string",
+         f"{label}: the arguments are {_kind(arguments)}, but {profile.label} expects "
+         f"{expected}. Convert them.", index, call=number)
 
 
-def _check_order(messages: list[Any], fmt: str, profile: Profile, found: _Findings) -> None:
-    roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
-    systems = [i for i, r in enumerate(roles) if r in ("system", "developer")]
-    for i in systems:
-        if i > 0:
-            found.add("system_message_not_first",
-                      f"{_where(i, messages[i])} comes after other messages; a system "
-                      "message must be the first one.", i)
-    if profile.single_system and len(systems) > 1:
-        found.add("multiple_system_messages",
-                  f"This example has {len(systems)} system messages; {profile.name} allows "
-                  "one.", systems[1])
-    turns = [(i, r) for i, r in enumerate(roles) if r not in ("system", "developer")]
-    preference = fmt == "preference"
-    if not preference and "assistant" not in roles:
-        found.add("example_missing_assistant_message",
-                  "This example has no assistant message, so there is nothing to learn. "
-                  "Add the answer the model should give.")
+def _is_json_structure(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict | list)
+    except ValueError:
+        return False
+
+
+def _check_tool_reply(index: int, message: dict[str, Any], profile: Profile,
+                      call_ids: set[str], found: Found) -> None:
+    where = _where(index, "tool")
+    call_id = message.get("tool_call_id")
+    if not isinstance(call_id, str) or not call_id:
+        if "id" in profile.tool_call_keys:
+            _add(found, "tool_message_missing_tool_call_id",
+                 f"{where} holds a tool result but does not say which tool call it "
+                 'answers. Add "tool_call_id" with the id of that call.', index)
+        return
+    if call_id not in call_ids:
+        _add(found, "tool_call_id_unknown",
+             f"{where} answers the tool call {json.dumps(call_id)}, but no earlier "
+             "assistant message made a call with that id. Check the id.", index,
+             severity="warning", text=call_id)
+    _check_id_length(index, where, call_id, profile, found)
+
+
+def _check_id_length(index: int, label: str, call_id: str, profile: Profile,
+                     found: Found, **detail: Any) -> None:
+    if profile.tool_id_length and len(call_id) != profile.tool_id_length:
+        _add(found, "tool_call_id_length",
+             f"{label}: the tool-call id {json.dumps(call_id)} has {len(call_id)} "
+             f"characters; {profile.label} uses ids of exactly {profile.tool_id_length}. "
+             "Shorten or lengthen it (in the call and in its result).", index,
+             severity="warning", text=call_id, **detail)
+
+
+# -- the order of messages ------------------------------------------------------------------
+
+def _check_order(messages: list[Any], fmt: str, profile: Profile, found: Found) -> None:
+    roles = [_role(m) for m in messages]
+    severity = profile.order_severity
+    _check_systems(roles, profile, found)
+    if fmt != "preference" and "assistant" not in roles:
+        _add(found, "example_missing_assistant_message",
+             "This example has no assistant message, so the model has nothing to learn "
+             "from it. Add the answer the assistant should give.")
+    others = [i for i, r in enumerate(roles) if r not in SYSTEM_ROLES]
+    if len(others) < profile.min_turns:
+        _add(found, "too_few_messages",
+             f"{profile.label} needs at least {profile.min_turns} messages besides the "
+             "system prompt (a user message and the assistant's answer). Complete the "
+             "conversation or remove the example.")
+    turns = [(i, roles[i]) for i in others if roles[i] in profile.roles]
     if not turns:
         return
-    if turns[0][1] != "user":
-        found.add("first_message_not_user",
-                  f"{_where(turns[0][0], messages[turns[0][0]])} opens the conversation; "
-                  "the first message after the system prompt should be from the user.",
-                  turns[0][0], severity="error" if profile.strict_turns else "warning")
-    _check_alternation(messages, turns, found)
-    last_index, last_role = turns[-1]
-    if not preference and last_role != "assistant":
-        found.add("last_message_not_assistant",
-                  f"The last message is from {last_role!r}; it must be the assistant's "
-                  "answer, or the model learns nothing from the final turn.", last_index)
-    if profile.strict_turns and len(turns) < 2:
-        found.add("too_few_messages", "Bedrock needs at least two messages (a user message "
-                  "and the assistant's answer).")
+    first, first_role = turns[0]
+    if first_role != "user":
+        _add(found, "first_message_not_user",
+             f"{_where(first, first_role)} opens the conversation, but the first message "
+             "after the system prompt should be the user's. Add the user's message "
+             "before it.", first, severity=severity)
+    _check_alternation(messages, turns, profile, found)
+    last, last_role = turns[-1]
+    if fmt != "preference" and last_role != "assistant":
+        _add(found, "last_message_not_assistant",
+             f"The conversation ends with {_where(last, last_role)}; it should end with "
+             "the assistant's answer, or the last turn teaches the model nothing. Add the "
+             "answer or remove the last message.", last, severity=severity)
 
 
-def _check_alternation(messages: list[Any], turns: list[tuple[int, Any]],
-                       found: _Findings) -> None:
-    previous: Any = None
-    calling = False  # the last assistant message called tools: tool results may follow
+def _check_systems(roles: list[str | None], profile: Profile, found: Found) -> None:
+    leading = 0
+    while leading < len(roles) and roles[leading] in SYSTEM_ROLES:
+        leading += 1
+    systems = [i for i, r in enumerate(roles) if r in SYSTEM_ROLES]
+    for i in systems:
+        if i >= leading:
+            _add(found, "system_message_not_first",
+                 f"{_where(i, roles[i])} comes in the middle of the conversation; the "
+                 "system prompt must come first. Move it to the top or merge it into the "
+                 "first system message.", i, severity=profile.order_severity)
+    if profile.single_system and len(systems) > 1:
+        _add(found, "multiple_system_messages",
+             f"This example has {len(systems)} system messages; {profile.label} allows "
+             "one. Merge them into a single system message.", systems[1],
+             count=len(systems))
+
+
+def _check_alternation(messages: list[Any], turns: list[tuple[int, str | None]],
+                       profile: Profile, found: Found) -> None:
+    previous: str | None = None
+    open_calls = False  # the last assistant message called tools: results may follow
     for index, role in turns:
-        ok = True
-        if role == "user":
-            ok = previous in (None, "assistant", "tool") and not calling
-        elif role == "assistant":
-            ok = previous != "assistant" or False
-            if previous == "tool":
-                ok = True
-        elif role in ("tool", "function"):
-            ok = calling or previous in ("tool", "function")
-        if not ok:
-            found.add("roles_not_alternating",
-                      f"{_where(index, messages[index])} follows a {previous} message; user "
-                      "and assistant turns must alternate (tool results follow the "
-                      "assistant's tool call).", index, previous=str(previous))
+        problem = _turn_problem(role, previous, open_calls)
+        if problem:
+            severity: Severity = "error" if role in TOOL_ROLES else profile.order_severity
+            place = f"follows {_a(previous)} message" if previous else "opens the conversation"
+            _add(found, "roles_not_alternating", f"{_where(index, role)} {place}: {problem}.",
+                 index, severity=severity, previous=previous)
         if role == "assistant":
-            calling = _calls_tools(messages[index])
-        elif role not in ("tool", "function"):
-            calling = False
+            open_calls = _calls_tools(messages[index], profile)
+        elif role not in TOOL_ROLES:
+            open_calls = False
         previous = role
 
 
-def _check_preference(conv: dict[str, Any], found: _Findings) -> None:
-    for key in ("preferred_output", "non_preferred_output"):
-        value = conv.get(key)
-        good = (isinstance(value, list) and bool(value) and all(
-            isinstance(m, dict) and m.get("role") in ("assistant", "tool") for m in value))
-        if not good:
-            found.add("invalid_preference_output",
-                      f'"{key}" must be a non-empty list of assistant messages.', key=key)
+def _turn_problem(role: str | None, previous: str | None, open_calls: bool) -> str | None:
+    if role in TOOL_ROLES:
+        if not open_calls:
+            return ("a tool result must come right after the assistant message that "
+                    "called the tool. Move it there, or remove it")
+        return None
+    missing_result = ("the assistant called a tool, but the tool's result is missing. Add "
+                      "a tool message with the result between them")
+    if role == "assistant" and previous == "assistant":
+        return missing_result if open_calls else (
+            "two assistant messages in a row. Merge them, or put the user's turn between them")
+    if role == "user" and previous == "user":
+        return ("two user messages in a row. Merge them, or put the assistant's answer "
+                "between them")
+    if role == "user" and open_calls:
+        return missing_result if previous == "assistant" else (
+            "the assistant should answer the tool result before the user speaks again. Add "
+            "the assistant's answer")
+    return None
 
+
+def _a(role: str | None) -> str:
+    return "an assistant" if role == "assistant" else f"a {role}"
+
+
+# -- preference pairs -----------------------------------------------------------------------
+
+def _check_preference(conv: dict[str, Any], found: Found) -> None:
+    for key, label in zip(PREFERENCE_KEYS, ("preferred", "non-preferred"), strict=True):
+        problem = _output_problem(conv.get(key))
+        if problem:
+            _add(found, "invalid_preference_output",
+                 f'The {label} answer ("{key}") {problem}. A preference pair needs a '
+                 "preferred and a non-preferred answer, each a list of one or more "
+                 "assistant messages.", key=key)
+
+
+def _has_text(content: Any) -> bool:
+    if isinstance(content, str):
+        return bool(content.strip())
+    return isinstance(content, list) and bool(content)
+
+
+def _output_problem(output: Any) -> str | None:
+    if not isinstance(output, list) or not output:
+        return "is missing or empty"
+    for number, message in enumerate(output, start=1):
+        role = _role(message)
+        if role not in ("assistant", "tool"):
+            return f"has message {number} from {json.dumps(role)}, not from the assistant"
+        if role == "assistant" and not message.get("tool_calls") and not _has_text(
+                message.get("content")):
+            return f"has message {number} with no text"
+    if not any(_role(m) == "assistant" for m in output):
+        return "has no assistant message"
+    return None
+
+
+# -- the dataset and reader notes -----------------------------------------------------------
 
 def dataset_findings(n_examples: int) -> list[FindingDraft]:
     """Findings about the dataset as a whole: too few examples to fine-tune on."""
+    found: Found = []
     if n_examples < 10:
-        return [FindingDraft(
-            kind="schema", code="too_few_examples", severity="error",
-            description=f"The dataset has {n_examples} valid examples; OpenAI requires at "
-                        "least 10 to fine-tune.", detail={"examples": n_examples})]
-    if n_examples < 100:
-        return [FindingDraft(
-            kind="schema", code="few_examples", severity="warning",
-            description=f"The dataset has {n_examples} valid examples; 50 to 100 well-chosen "
-                        "examples are usually needed before fine-tuning shows improvement.",
-            detail={"examples": n_examples})]
-    return []
+        _add(found, "too_few_examples",
+             f"The dataset has {n_examples} usable examples; OpenAI will not fine-tune on "
+             "fewer than 10. Add more examples (50 to 100 is a good start).",
+             examples=n_examples)
+    elif n_examples < 100:
+        _add(found, "few_examples",
+             f"The dataset has {n_examples} usable examples. That is enough to start, but "
+             "fine-tuning usually shows clear improvement only with 50 to 100 or more "
+             "well-chosen examples.", severity="warning", examples=n_examples)
+    return found
 
 
 def notes_to_findings(notes: list[dict[str, Any]]) -> list[FindingDraft]:
-    """Reader notes (things noticed while normalising) as warnings."""
-    return [FindingDraft(kind="schema", code=n["code"], severity="warning",
-                         description=n["description"], message_index=n.get("message_index"))
-            for n in notes]
+    """Reader notes (things noticed while normalising a record) as warnings."""
+    found: Found = []
+    for note in notes:
+        _add(found, str(note.get("code") or "reader_note"), str(note.get("description", "")),
+             note.get("message_index"), severity="warning")
+    return found

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from curator.core.conversation import conversation_hashes
 from curator.core.errors import CuratorError, InputFileError
 from curator.core.ingest.shapes import ShapeError, normalise, own_id
 from curator.core.ingest.source import UNPARSED, Item, Layout, iter_jsonl, iter_values, sniff
@@ -22,65 +23,10 @@ from curator.core.store import RecordRow, Store
 
 BATCH = 2000
 MAX_ERRORS_REPORTED = 50
-PREVIEW_CHARS = 200
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def text_of(content: Any) -> str:
-    """The plain text of a message's content (a string, or text parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(
-            part["text"] for part in content
-            if isinstance(part, dict) and isinstance(part.get("text"), str)
-        )
-    return ""
-
-
-def _message_text(message: Any) -> str:
-    """A message as role and text, for hashing: spacing and key order do not count."""
-    if not isinstance(message, dict):
-        return _dumps(message)
-    content = message.get("content")
-    text = content if isinstance(content, str) else _dumps(content)
-    if "tool_calls" in message:
-        text += "\x1f" + _dumps(message["tool_calls"])
-    return f"{message.get('role')}\x1f{text}"
-
-
-def conversation_hashes(conv: dict[str, Any]) -> tuple[str, str, str | None, str]:
-    """Hashes of the whole conversation, its input part and its output part; a preview.
-
-    The output part is the final assistant turn (the preferred output of a preference
-    pair); the input part is every turn before it. Hashes cover roles and contents (and
-    tool calls and tools), not the JSON spelling, so the same example written with other
-    spacing or key order hashes the same.
-    """
-    messages = conv.get("messages", [])
-    texts = [_message_text(m) for m in messages]
-    output: str | None
-    if "preferred_output" in conv:
-        output = _dumps(conv["preferred_output"])
-    elif messages and isinstance(messages[-1], dict) and messages[-1].get("role") == "assistant":
-        output = texts.pop()
-    else:
-        output = None
-    input_text = "\x1e".join(texts)
-    if "tools" in conv:
-        input_text += "\x1d" + _dumps(conv["tools"])
-    first_user = next(
-        (text_of(m.get("content")) for m in messages
-         if isinstance(m, dict) and m.get("role") == "user"), "")
-    return (_sha(f"{input_text}\x1c{output or ''}"), _sha(input_text),
-            _sha(output) if output is not None else None, first_user[:PREVIEW_CHARS])
 
 
 def file_sha256(path: Path) -> tuple[str, int]:

@@ -100,6 +100,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_record ON events(record_id);
     """,
+    # 2: full-text search over every message of a record (built by index_text jobs).
+    """
+    CREATE VIRTUAL TABLE record_text USING fts5(body, tokenize = 'unicode61');
+    ALTER TABLE records ADD COLUMN indexed_revision INTEGER;
+    CREATE INDEX findings_open ON findings(record_id, kind) WHERE status = 'open';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

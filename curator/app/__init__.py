@@ -1,0 +1,1 @@
+"""Curator's PySide6 front end: widgets and Qt models over ``curator.core``."""

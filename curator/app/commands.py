@@ -1,0 +1,66 @@
+"""Undoable actions: each runs its core call as a background job and knows its inverse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from curator.core.store import Store
+from curator.core.store.review import restore_reviews, save_revision, set_review
+
+Submit = Callable[[str, Callable[[Store], Any], Callable[[Any], None]], None]
+
+
+def _instant(call: Callable[[Store], Any]) -> Callable[[Store], Any]:
+    """A one-step job around ``call`` (write jobs run through the window's JobRunner)."""
+
+    def job(store: Store) -> Any:
+        return call(store)
+        yield  # pragma: no cover - makes this a generator
+
+    return job
+
+
+class ReviewCommand(QUndoCommand):
+    """Set the review state of some records; undo puts back what each had."""
+
+    def __init__(self, submit: Submit, ids: list[int], state: str, before: dict[int, str],
+                 actor: str, on_change: Callable[[], None]) -> None:
+        label = f"Mark {len(ids)} record{'s' if len(ids) != 1 else ''} {state}"
+        super().__init__(label)
+        self.submit, self.ids, self.state, self.before = submit, ids, state, before
+        self.actor, self.on_change = actor, on_change
+
+    def redo(self) -> None:
+        ids, state, actor = self.ids, self.state, self.actor
+        self.submit("Saving review", _instant(lambda s: set_review(s, ids, state, actor)),
+                    lambda _: self.on_change())
+
+    def undo(self) -> None:
+        before, actor = dict(self.before), self.actor
+        self.submit("Undoing review", _instant(lambda s: restore_reviews(s, before, actor)),
+                    lambda _: self.on_change())
+
+
+class EditCommand(QUndoCommand):
+    """Save an edited conversation as a new revision; undo saves the previous one back."""
+
+    def __init__(self, submit: Submit, record_id: int, before: dict[str, Any],
+                 after: dict[str, Any], actor: str, on_change: Callable[[], None]) -> None:
+        super().__init__("Edit message")
+        self.submit, self.record_id, self.before, self.after = submit, record_id, before, after
+        self.actor, self.on_change = actor, on_change
+
+    def _save(self, conversation: dict[str, Any], note: str) -> None:
+        rid, actor = self.record_id, self.actor
+        self.submit("Saving edit", _instant(
+            lambda s: save_revision(s, rid, conversation, actor, note)),
+            lambda _: self.on_change())
+
+    def redo(self) -> None:
+        self._save(self.after, "edit")
+
+    def undo(self) -> None:
+        self._save(self.before, "undo edit")
