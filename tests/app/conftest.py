@@ -1,0 +1,67 @@
+"""Fixtures for GUI tests: a window on a fresh demo project, settings kept in tmp."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QSettings
+from PySide6.QtWidgets import QApplication
+
+from curator.core.demo import build_demo
+from curator.core.jobs import run_job
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage(qapp):  # type: ignore[no-untyped-def]
+    """Collect each test's Qt objects while the application still runs.
+
+    Left to interpreter shutdown, PySide6 6.12 can crash (bool_dealloc) collecting
+    windows whose signals hold lambdas.
+    """
+    yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QApplication.processEvents()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def demo_project(tmp_path: Path) -> Path:
+    path, _ = build_demo(tmp_path / "demo.curator", run_job)
+    return path
+
+
+@pytest.fixture
+def window(qtbot, settings: QSettings) -> Iterator:  # type: ignore[no-untyped-def]
+    from curator.app.main_window import MainWindow
+
+    win = MainWindow(settings, annotator="tester")
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5_000)  # shortcuts need an active window
+    yield win
+    win.runner.cancel()
+    win.runner.wait()
+    # Destroy the window now: a closed but living window keeps its shortcuts, and the
+    # next test's key presses would be ambiguous.
+    win.close()
+    win.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def wait_idle(qtbot):  # type: ignore[no-untyped-def]
+    """Wait until a window's background jobs have all finished."""
+
+    def _wait(win) -> None:  # type: ignore[no-untyped-def]
+        qtbot.waitUntil(lambda: not win.runner.busy, timeout=60_000)
+
+    return _wait
