@@ -107,8 +107,8 @@ def main() -> None:
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child)))
-        return
+        print(json.dumps(measure(args.child)), flush=True)
+        os._exit(0)  # skip finalisation: PySide6 6.12 may abort there (tests/conftest.py)
     results = {}
     for label, count in (("small", args.small), ("big", args.big)):
         project = build(count)

@@ -28,8 +28,10 @@ class _Worker(QThread):
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, project: Path, factory: JobFactory, cancel: threading.Event) -> None:
+    def __init__(self, project: Path, factory: JobFactory, cancel: threading.Event,
+                 session: str | None) -> None:
         super().__init__()
+        self.session = session
         self.project = project
         self.factory = factory
         self.cancel_event = cancel
@@ -37,6 +39,7 @@ class _Worker(QThread):
     def run(self) -> None:
         try:
             with Store.open(self.project) as store:
+                store.session = self.session
                 result = run_job(self.factory(store), self.progressed.emit, self.cancel_event)
         except Cancelled:
             self.cancelled.emit()
@@ -65,6 +68,8 @@ class JobRunner(QObject):
         self._cancel = threading.Event()
         self._queue: list[tuple[str, Path, JobFactory, Callable[[Any], None] | None]] = []
         self.name = ""
+        #: Tags every event the jobs write (see Store.session).
+        self.session: str | None = None
 
     @property
     def busy(self) -> bool:
@@ -93,7 +98,7 @@ class JobRunner(QObject):
         name, project, factory, on_done = self._queue.pop(0)
         self.name = name
         self._cancel = threading.Event()
-        worker = _Worker(project, factory, self._cancel)
+        worker = _Worker(project, factory, self._cancel, self.session)
         worker.progressed.connect(self.progressed)
         worker.succeeded.connect(lambda result: self._done(name, result, on_done))
         worker.failed.connect(lambda message: self._end(lambda: self.failed.emit(name,

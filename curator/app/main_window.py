@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import uuid
 import sqlite3
 from array import array
 from pathlib import Path
@@ -49,7 +50,7 @@ from curator.core.store.browse import (
     query_ids,
     record_detail,
 )
-from curator.core.store.review import data_version
+from curator.core.store.review import changes_since, last_event
 from curator.core.store.summary import dashboard_data
 
 REVIEW_KEYS = (("accepted", "A", "Accept"), ("rejected", "R", "Reject"),
@@ -80,8 +81,9 @@ class MainWindow(QMainWindow):
         self.store: Store | None = None
         self.filter = RecordFilter()
         self.current_id: int | None = None
-        self._seen_version = 0
+        self._seen_event = 0
         self.runner = JobRunner(self)
+        self.runner.session = uuid.uuid4().hex
         self.undo_stack = QUndoStack(self)
         self.model = RecordTableModel()
         self.setWindowTitle("Curator")
@@ -124,7 +126,7 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((150, 360, 90, 150, 70, 150)):
+        for column, width in enumerate((130, 300, 90, 110, 60, 150)):
             self.table.setColumnWidth(column, width)
 
         self.record_view = RecordView()
@@ -215,8 +217,8 @@ class MainWindow(QMainWindow):
             self.review_actions[state] = self._action(
                 label, key, lambda _=False, s=state: self.review(s), review_menu)
         review_menu.addSeparator()
-        self._action("&Next record", "J", lambda: self.move(1), review_menu)
-        self._action("&Previous record", "K", lambda: self.move(-1), review_menu)
+        self._action("&Next record", "J", lambda: self.step_row(1), review_menu)
+        self._action("&Previous record", "K", lambda: self.step_row(-1), review_menu)
         self._action("Next &unreviewed", "N", self.next_unreviewed, review_menu)
 
         view_menu = menu.addMenu("&View")
@@ -264,7 +266,7 @@ class MainWindow(QMainWindow):
         self.record_view.clear()
         self.setWindowTitle(f"{path.name} — Curator")
         self._remember(path)
-        self._seen_version = data_version(store)
+        self._seen_event = last_event(store)
         self.poll.start()
         self.reload()
         return True
@@ -348,8 +350,6 @@ class MainWindow(QMainWindow):
         self.model.set_ids(ids)
         self._update_filters(stats)
         self._update_counts(stats)
-        if self.store is not None:
-            self._seen_version = data_version(self.store)
         row = self.model.row_of(keep) if keep is not None else None
         if row is None and len(ids):
             row = 0
@@ -385,11 +385,11 @@ class MainWindow(QMainWindow):
         if self.store is None or self.runner.busy:
             return
         try:
-            version = data_version(self.store)
+            newest, foreign = changes_since(self.store, self._seen_event, self.runner.session)
         except sqlite3.Error:
             return
-        if version != self._seen_version:
-            self._seen_version = version
+        self._seen_event = newest
+        if foreign:
             self.model.refresh_rows()
             self.reload()
 
@@ -462,7 +462,7 @@ class MainWindow(QMainWindow):
             self.table.selectionModel().setCurrentIndex(index, flags)
             self.table.scrollTo(index)
 
-    def move(self, step: int) -> None:
+    def step_row(self, step: int) -> None:
         self.select_row(self.current_row() + step)
 
     def next_unreviewed(self) -> None:
@@ -493,7 +493,7 @@ class MainWindow(QMainWindow):
                                 self._after_change)
         self.undo_stack.push(command)
         if len(ids) == 1:
-            self.move(1)
+            self.step_row(1)
 
     def edit_message(self, index: int, text: str) -> None:
         if self.store is None or self.current_id is None:
@@ -511,7 +511,6 @@ class MainWindow(QMainWindow):
     def _after_change(self) -> None:
         self.model.refresh_rows()
         if self.store is not None:
-            self._seen_version = data_version(self.store)
             stats = self.store.stats()
             self._update_counts(stats)
             if self.current_id is not None:

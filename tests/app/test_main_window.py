@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -160,15 +161,56 @@ def test_edit_is_a_revision_with_undo_and_redo(qtbot, window, wait_idle, demo_pr
             "Edited answer."
 
 
-def test_changes_from_another_process_show_up(qtbot, window, wait_idle, demo_project: Path,
-                                              tmp_path: Path) -> None:
+def test_cli_import_while_the_window_is_open_shows_up(qtbot, window, wait_idle,
+                                                     demo_project: Path, tmp_path: Path) -> None:
     open_demo(window, demo_project, wait_idle)
+    window.select_row(0)
+    window.table.setFocus()
     extra = tmp_path / "extra.jsonl"
     extra.write_text(json.dumps({"messages": [{"role": "user", "content": "x"},
                                               {"role": "assistant", "content": "y"}]}) + "\n")
-    with Store.open(demo_project) as other:
-        run_job(import_files(other, [extra]))
+    child = subprocess.Popen([sys.executable, "-m", "curator", "import", str(demo_project),
+                              str(extra)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    qtbot.keyClick(window.table, Qt.Key.Key_A)  # the window writes while the CLI does
+    assert child.wait(timeout=60) == 0
     qtbot.waitUntil(lambda: window.model.rowCount() == 37, timeout=10_000)
+    wait_idle(window)
+    with Store.open(demo_project) as store:
+        assert store.record_count() == 37
+        assert [e["action"] for e in store.events()].count("review") == 1
+
+
+def test_kill_after_reviews_keeps_every_decision(demo_project: Path, tmp_path: Path) -> None:
+    script = tmp_path / "review_then_die.py"
+    script.write_text(f"""
+import os, signal, sys
+from pathlib import Path
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+from curator.app.main_window import MainWindow
+app = QApplication([])
+window = MainWindow(QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat), "ana")
+window.show()
+def idle():
+    while window.runner.busy:
+        app.processEvents()
+    app.processEvents()
+window.open_project(Path({str(demo_project)!r}))
+idle()
+window.select_row(0)
+for state in ("accepted", "rejected", "needs-edit"):
+    window.review(state)
+    idle()
+os.kill(os.getpid(), signal.SIGKILL)
+""")
+    child = subprocess.run([sys.executable, str(script)], cwd=ROOT, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(ROOT),
+                                "QT_QPA_PLATFORM": "offscreen"})
+    assert child.returncode == -9
+    with Store.open(demo_project) as store:
+        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        states = [r[0] for r in store.db.execute("SELECT review FROM records ORDER BY id")]
+    assert states[:3] == ["accepted", "rejected", "needs-edit"]
 
 
 def test_record_table_model_passes_qtmodeltester(qtbot, window, wait_idle, demo_project: Path,

@@ -106,6 +106,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE records ADD COLUMN indexed_revision INTEGER;
     CREATE INDEX findings_open ON findings(record_id, kind) WHERE status = 'open';
     """,
+    # 3: which window or command wrote an event, so a window sees others' changes.
+    """
+    ALTER TABLE events ADD COLUMN session TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -77,6 +77,14 @@ def revisions(store: Store, record_id: int) -> list[dict[str, Any]]:
              "after": json.loads(r[4]), "note": r[5]} for r in cursor]
 
 
-def data_version(store: Store) -> int:
-    """Changes whenever another connection commits (to notice the CLI writing)."""
-    return int(store.db.execute("PRAGMA data_version").fetchone()[0])
+def last_event(store: Store) -> int:
+    """The id of the newest event (every change Curator makes logs one)."""
+    return int(store.db.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
+
+
+def changes_since(store: Store, event_id: int, session: str | None) -> tuple[int, bool]:
+    """The newest event id, and whether anyone but ``session`` changed the project."""
+    newest, foreign = store.db.execute(
+        "SELECT COALESCE(MAX(id), ?), COALESCE(SUM(session IS NOT ?), 0) FROM events "
+        "WHERE id > ?", (event_id, session, event_id)).fetchone()
+    return int(newest), bool(foreign)

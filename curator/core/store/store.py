@@ -120,6 +120,8 @@ class Store:
         self.path = path
         self.db = connection
         self._depth = 0
+        #: Written into every event: lets a window tell its own changes from others'.
+        self.session: str | None = None
 
     # -- opening ---------------------------------------------------------------------
 
@@ -256,8 +258,10 @@ class Store:
         self, actor: str, action: str, record_id: int | None, detail: dict[str, Any]
     ) -> None:
         self.db.execute(
-            "INSERT INTO events(at, actor, action, record_id, detail) VALUES (?, ?, ?, ?, ?)",
-            (now(), actor, action, record_id, json.dumps(detail, ensure_ascii=False)),
+            "INSERT INTO events(at, actor, action, record_id, detail, session) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (now(), actor, action, record_id, json.dumps(detail, ensure_ascii=False),
+             self.session),
         )
 
     def events(self, record_id: int | None = None) -> list[dict[str, Any]]:
