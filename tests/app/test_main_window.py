@@ -248,3 +248,35 @@ def test_screenshot_command_writes_a_png(demo_project: Path, tmp_path: Path) -> 
     subprocess.run([sys.executable, "-m", "curator", "gui", str(demo_project),
                     "--screenshot", str(out)], check=True, env=env, cwd=ROOT, timeout=120)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_dropping_files_imports_and_checks_them(qtbot, window, wait_idle,
+                                                tmp_path: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    assert window.open_project(tmp_path / "new.curator", create=True)
+    wait_idle(window)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in sample_files()])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    wait_idle(window)
+    assert window.model.rowCount() == 36
+    assert "10 open findings" in window.counts.text()
+
+
+def test_recent_projects_are_remembered(qtbot, window, wait_idle, demo_project: Path,
+                                        settings) -> None:
+    open_demo(window, demo_project, wait_idle)
+    assert settings.value("recent")[0] == str(demo_project.resolve())
+    assert [a.text() for a in window.recent_menu.actions()] == [str(demo_project.resolve())]
+
+
+def test_about_names_the_versions() -> None:
+    from curator import __version__
+    from curator.app.main_window import about_text
+
+    text = about_text()
+    assert __version__ in text and "Qt" in text and "SQLite" in text

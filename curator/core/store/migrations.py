@@ -109,6 +109,7 @@ MIGRATIONS: list[str] = [
     # 3: which window or command wrote an event, so a window sees others' changes.
     """
     ALTER TABLE events ADD COLUMN session TEXT;
+    CREATE INDEX records_tokens ON records(tokens);
     """,
 ]
 
