@@ -37,6 +37,7 @@ def build(count: int) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     project = OUT / f"gui{count}.curator"
     if project.exists():
+        Store.open(project).close()  # migrate now, not inside the measurement
         return project
     data = write(OUT / f"gui{count}.jsonl", count, seed=1)
     with Store.open(project, create=True) as store:
@@ -108,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.child)), flush=True)
-        os._exit(0)  # skip finalisation: PySide6 6.12 may abort there (tests/conftest.py)
+        return
     results = {}
     for label, count in (("small", args.small), ("big", args.big)):
         project = build(count)

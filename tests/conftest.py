@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,24 +55,3 @@ def do_import(store: Store):  # type: ignore[no-untyped-def]
 
     return _import
 
-
-_exit_status = 0
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    global _exit_status
-    _exit_status = int(exitstatus)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """Leave without interpreter finalisation once Qt has been used.
-
-    PySide6 6.12 drops references to ``True`` when some widgets are destroyed (seen as
-    the refcount of True falling by a few dozen per GUI test); at shutdown the garbage
-    collector then frees ``True`` itself and aborts ("bool_dealloc"). Every result has
-    been reported by now, so exit with pytest's own status and skip the finalisation.
-    """
-    if "PySide6.QtWidgets" in sys.modules:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status)

@@ -83,12 +83,7 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None,
         return 0
     if not annotator:
         ask_annotator(window, settings)
-    code = app.exec()
-    # The window closed its project on the way out (every change was committed before).
-    # Skip interpreter finalisation: PySide6 6.12 can abort there (see tests/conftest.py).
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    return app.exec()
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,19 +11,6 @@ from PySide6.QtWidgets import QApplication
 
 from curator.core.demo import build_demo
 from curator.core.jobs import run_job
-
-
-@pytest.fixture(autouse=True)
-def collect_qt_garbage(qapp):  # type: ignore[no-untyped-def]
-    """Collect each test's Qt objects while the application still runs.
-
-    Left to interpreter shutdown, PySide6 6.12 can crash (bool_dealloc) collecting
-    windows whose signals hold lambdas.
-    """
-    yield
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    gc.collect()
-    QApplication.processEvents()
 
 
 @pytest.fixture
