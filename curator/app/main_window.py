@@ -510,11 +510,14 @@ class MainWindow(QMainWindow):
 
     def _after_change(self) -> None:
         self.model.refresh_rows()
-        if self.store is not None:
-            stats = self.store.stats()
-            self._update_counts(stats)
-            if self.current_id is not None:
-                self.record_view.show_record(record_detail(self.store, self.current_id))
+        if self.store is not None and self.current_id is not None:
+            self.record_view.show_record(record_detail(self.store, self.current_id))
+
+        def count(store: Store) -> Job[dict[str, Any]]:
+            yield Progress(0, None, "Counting")
+            return store.stats()  # a full pass at a million records: not on the UI thread
+
+        self.submit("Counting", count, self._update_counts)
 
     # -- dashboard -----------------------------------------------------------------
 
