@@ -119,3 +119,18 @@ def test_demo_builds_and_checks_the_sample_project(tmp_path: Path) -> None:
     code, out, _ = run("stats", str(project), "--json")
     doc = json.loads(out)
     assert doc["invalid"] == 2 and doc["findings"]["schema"] > 5
+
+
+def test_gui_without_a_display_says_so(monkeypatch, tmp_path: Path) -> None:
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = run("gui")
+    assert code == 1 and "No display was found" in err
+
+
+def test_demo_without_a_display_prints_its_findings(monkeypatch, tmp_path: Path) -> None:
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    code, out, err = run("demo", "--project", str(tmp_path / "d.curator"))
+    assert code == 0
+    assert "No display was found" in err and "acme-bad-3" in out
