@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.search.returnPressed.connect(self._filters_changed)
+        self.search.returnPressed.connect(self.table.setFocus)
         for combo in (self.review_filter, self.kind_filter, self.code_filter,
                       self.source_filter):
             combo.activated.connect(self._filters_changed)
@@ -269,6 +270,7 @@ class MainWindow(QMainWindow):
         self._seen_event = last_event(store)
         self.poll.start()
         self.reload()
+        self.table.setFocus()  # review keys work at once, without a click
         return True
 
     def new_project(self) -> None:

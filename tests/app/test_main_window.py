@@ -280,3 +280,20 @@ def test_about_names_the_versions() -> None:
 
     text = about_text()
     assert __version__ in text and "Qt" in text and "SQLite" in text
+
+
+def test_keyboard_only_review_after_opening(qtbot, window, wait_idle, demo_project: Path
+                                            ) -> None:
+    open_demo(window, demo_project, wait_idle)
+    assert window.table.hasFocus()
+    focused = window.focusWidget()
+    qtbot.keyClick(focused, Qt.Key.Key_A)
+    wait_idle(window)
+    assert review_of(demo_project, window.model.row_data(0)["key"]) == "accepted"
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()
+    qtbot.keyClicks(window.search, "refund")
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    wait_idle(window)
+    assert window.table.hasFocus()
+    assert window.model.rowCount() >= 1
