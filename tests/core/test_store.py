@@ -132,3 +132,21 @@ def test_second_connection_sees_committed_records(tmp_path: Path, store: Store) 
         assert reader.record_count() == 0
         run_job(import_files(store, [data]))
         assert reader.record_count() == 1
+
+
+def test_text_index_keeps_finished_batches_when_cancelled(tmp_path: Path,
+                                                          store: Store) -> None:
+    from curator.core.store.browse import RecordFilter, index_text, query_ids
+
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(GOOD.replace("Hi", f"Hi number{i}") + "\n" for i in range(50)))
+    run_job(import_files(store, [data]))
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        run_job(index_text(store, batch=10), on_progress=lambda p: cancel.set(),
+                cancel=cancel)
+    indexed = store.db.execute(
+        "SELECT COUNT(*) FROM records WHERE indexed_revision IS NOT NULL").fetchone()[0]
+    assert indexed == 10
+    assert run_job(index_text(store, batch=10)) == 40
+    assert len(query_ids(store, RecordFilter(search="number7"))) == 1

@@ -230,9 +230,10 @@ def _extra_recognizers(language: str) -> list[Any]:
     from presidio_analyzer import Pattern, PatternRecognizer
 
     class _Phone(PatternRecognizer):
-        def validate_result(self, pattern_text: str) -> bool:
+        def validate_result(self, pattern_text: str) -> bool | None:
+            # None keeps the pattern's score (True would raise it to 1.0)
             digits = sum(c.isdigit() for c in pattern_text)
-            return 7 <= digits <= 15
+            return None if 7 <= digits <= 15 else False
 
     phone = _Phone(
         supported_entity="PHONE_NUMBER", name="CuratorPhoneRecognizer",

@@ -162,26 +162,30 @@ def _body(conversation: dict[str, Any] | None, raw: bytes) -> str:
 
 
 def index_text(store: Store, batch: int = 2000) -> Job[int]:
-    """Bring the full-text index up to date with every record's latest revision."""
+    """Bring the full-text index up to date with every record's latest revision.
+
+    The index is a cache, so each batch commits on its own: a cancelled or killed run
+    keeps what it indexed and the next run carries on (and the WAL stays small).
+    """
     total = store.db.execute(
         "SELECT COUNT(*) FROM records WHERE indexed_revision IS NOT revision").fetchone()[0]
     done = 0
-    with store.atomic():
-        while True:
+    while True:
+        with store.atomic():
             rows = store.db.execute(
                 f"SELECT id, revision, {CONVERSATION}, raw FROM records "
                 "WHERE indexed_revision IS NOT revision LIMIT ?", (batch,)).fetchall()
             if not rows:
                 break
-            ids = [(r[0],) for r in rows]
-            store.db.executemany("DELETE FROM record_text WHERE rowid = ?", ids)
+            store.db.executemany("DELETE FROM record_text WHERE rowid = ?",
+                                 [(r[0],) for r in rows])
             store.db.executemany(
                 "INSERT INTO record_text(rowid, body) VALUES (?, ?)",
                 [(r[0], _body(json.loads(r[2]) if r[2] else None, r[3])) for r in rows])
             store.db.executemany("UPDATE records SET indexed_revision = ? WHERE id = ?",
                                  [(r[1], r[0]) for r in rows])
-            done += len(rows)
-            yield Progress(done, total, f"indexing text: {done:,} of {total:,}")
+        done += len(rows)
+        yield Progress(done, total, f"indexing text for search: {done:,} of {total:,}")
     return done
 
 
