@@ -169,6 +169,8 @@ def import_files(store: Store, paths: Sequence[str | Path], forced: str = "auto"
     total = sum(p.stat().st_size for p in files if p.is_file())
     report = ImportReport()
     done = 0
+    # One transaction for the whole import: room in memory keeps it from spilling early.
+    store.db.execute("PRAGMA cache_size = -65536")
     with store.atomic():
         for path in files:
             try:

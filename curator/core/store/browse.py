@@ -79,19 +79,15 @@ def query_ids(store: Store, flt: RecordFilter) -> array:
                f"ORDER BY open_findings {direction}, r.id")
     else:
         sql = f"SELECT r.id FROM records r{where} ORDER BY {order} {direction}, r.id"
-    plain = not where and flt.sort == "file"
-    if plain:
-        # File order of everything: read the ids from the small covering index and sort
-        # them here, instead of walking every record's pages (raw lines included).
-        sql = "SELECT id FROM records INDEXED BY records_review_valid"
+    if not where and flt.sort == "file":
+        # File order of everything: sort the ids of the small covering index rather than
+        # walk every record's pages (which hold the raw lines).
+        sql = (f"SELECT id FROM records INDEXED BY records_review_valid "
+               f"ORDER BY id {direction}")
     ids = array("q")
     cursor = store.db.execute(sql, args)
     while rows := cursor.fetchmany(10_000):
         ids.extend(row[0] for row in rows)
-    if plain:
-        ids = array("q", sorted(ids))
-        if flt.descending:
-            ids.reverse()
     return ids
 
 

@@ -160,8 +160,9 @@ class Store:
         # FULL: a committed review decision survives power loss, not only a crash.
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.execute("PRAGMA foreign_keys = ON")
-        # A large import is one transaction: room in memory keeps it from spilling early.
-        self.db.execute("PRAGMA cache_size = -65536")
+        # 8 MiB of page cache per connection: a window holds one and each job another,
+        # so memory stays flat however large the project. Imports ask for more.
+        self.db.execute("PRAGMA cache_size = -8192")
 
     def _migrate(self, new: bool) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
