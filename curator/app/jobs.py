@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from curator.core.errors import Cancelled, CuratorError
-from curator.core.jobs import Job, Progress, run_job
+from curator.core.jobs import Job, run_job
 from curator.core.store import Store
 
 JobFactory = Callable[[Store], Job[Any]]
@@ -123,7 +123,3 @@ class JobRunner(QObject):
         self._worker = None
         report()
         self._start_next()
-
-
-def progress_text(progress: Progress) -> str:
-    return progress.message

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +187,3 @@ def import_files(store: Store, paths: Sequence[str | Path], forced: str = "auto"
                 done += path.stat().st_size
             yield Progress(done, total, f"imported {path.name}")
     return report
-
-
-def iter_paths(items: Iterable[str]) -> list[Path]:
-    return [Path(p) for p in items]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,12 +136,6 @@ def record_detail(store: Store, record_id: int) -> dict[str, Any]:
             "revision": revision, "tokens": tokens, "source": source, "findings": findings}
 
 
-def review_counts(store: Store) -> dict[str, int]:
-    counts = dict(store.db.execute("SELECT review, COUNT(*) FROM records GROUP BY review"))
-    return {state: counts.get(state, 0)
-            for state in ("unreviewed", "accepted", "rejected", "needs-edit")}
-
-
 def next_unreviewed(store: Store, ids: Sequence[int], after: int) -> int | None:
     """The position in ``ids`` of the next unreviewed record after position ``after``."""
     for start in range(after + 1, len(ids), 500):
@@ -192,7 +186,3 @@ def index_text(store: Store, batch: int = 2000) -> Job[int]:
         done += len(rows)
         yield Progress(done, total, f"indexing text for search: {done:,} of {total:,}")
     return done
-
-
-def iter_sources(store: Store) -> Iterator[tuple[int, str]]:
-    yield from store.db.execute("SELECT id, name FROM sources ORDER BY id")
