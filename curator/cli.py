@@ -145,8 +145,8 @@ def import_command(project: str, files: tuple[str, ...], fmt: str, as_json: bool
 
 @cli.command()
 @click.argument("project", type=click.Path(exists=True, dir_okay=False))
-@click.option("--only", default="schema", show_default=True,
-              help="Comma-separated checks to run (schema).")
+@click.option("--only", default="all", show_default=True,
+              help="Comma-separated checks to run: schema, pii (or all).")
 @click.option("--profile", type=click.Choice(["auto", "openai", "bedrock", "mistral", "trl"]),
               help="Vendor rules to check against; remembered by the project.")
 @click.option("--max-tokens", type=click.IntRange(min=1),
@@ -158,21 +158,34 @@ def scan(project: str, only: str, profile: str | None, max_tokens: int | None,
     """Check PROJECT's records and store what is wrong as findings."""
     from curator.core.checks.scan import scan as run_scan
 
+    from curator.core.checks.scan import KINDS
+
     checks = [c.strip() for c in only.split(",") if c.strip()]
+    if "all" in checks:
+        checks = list(KINDS)
     with open_store(project) as store:
         if profile:
             store.set_setting("profile", profile, actor_name())
         if max_tokens:
             store.set_setting("max_tokens", max_tokens, actor_name())
         report = drive(run_scan(store, checks, actor=actor_name()))
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     if as_json:
         emit(report.model_dump())
         return
-    click.echo(f"Checked {report.records:,} records (profile: {report.profile}).")
-    for code, count in report.codes.items():
-        click.echo(f"  {count:>7,}  {code}")
-    if not report.codes:
-        click.echo("  No problems found.")
+    if "schema" in checks:
+        click.echo(f"Checked {report.records:,} records (profile: {report.profile}).")
+        for code, count in report.codes.items():
+            click.echo(f"  {count:>7,}  {code}")
+        if not report.codes:
+            click.echo("  No problems found.")
+    if report.pii is not None:
+        pii = report.pii
+        click.echo(f"Personal data: {pii['findings']:,} suspected spans in "
+                   f"{pii['distinct_texts']:,} distinct texts (model: {pii['model']}).")
+        for code, count in pii["codes"].items():
+            click.echo(f"  {count:>7,}  {code}")
     billing = report.tokens.get("billing", {})
     if billing.get("examples"):
         click.echo(f"Tokens: ~{billing['billing_tokens']:,} billed per epoch, "
@@ -227,7 +240,7 @@ def gui(project: str | None, screenshot: str | None) -> None:
     sys.exit(_gui(Path(project) if project else None, screenshot))
 
 
-def _gui(project: Path | None, screenshot: str | None) -> int:
+def _gui(project: Path | None, screenshot: str | None, find_pii: bool = False) -> int:
     from curator.app.launch import has_display
 
     if screenshot and not has_display():
@@ -236,7 +249,7 @@ def _gui(project: Path | None, screenshot: str | None) -> int:
         raise CuratorError("No display was found to open the window on. Run Curator on a "
                            "desktop, or use the command-line commands (curator --help).")
     from curator.app.launch import run_gui
-    return run_gui(project, Path(screenshot) if screenshot else None)
+    return run_gui(project, Path(screenshot) if screenshot else None, find_pii=find_pii)
 
 
 @cli.command()
@@ -253,9 +266,13 @@ def demo(project: str | None, no_gui: bool, screenshot: str | None) -> None:
     from curator.app.launch import has_display
     from curator.core.demo import build_demo
 
-    path, _report = build_demo(Path(project) if project else None, drive)
-    if not no_gui and (has_display() or screenshot):
-        sys.exit(_gui(path, screenshot))
+    gui = not no_gui and (has_display() or bool(screenshot))
+    # With a window, the scan for personal data (a language model to load) runs there,
+    # with its progress bar, instead of before the window appears.
+    path, _report = build_demo(Path(project) if project else None, drive,
+                               kinds=("schema",) if gui else None)
+    if gui:
+        sys.exit(_gui(path, screenshot, find_pii=True))
     if not no_gui:
         click.echo("No display was found, so here is what the demo found:", err=True)
     click.echo(f"Demo project: {path}")

@@ -63,6 +63,14 @@ def main() -> int:
         shoot(app, window, "invalid")
         window.tabs.setCurrentIndex(1)
         shoot(app, window, "dashboard")
+        window.tabs.setCurrentWidget(window.pii_queue)
+        settle(app, window)
+        queue = window.pii_queue
+        queue.select(next(i for i, item in enumerate(queue.model.items)
+                          if item["code"] == "EMAIL_ADDRESS"))
+        shoot(app, window, "pii")
+        queue.open_current()
+        shoot(app, window, "pii-record")
         window.close()
     return 0
 

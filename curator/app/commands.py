@@ -64,3 +64,29 @@ class EditCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._save(self.before, "undo edit")
+
+
+class CoreCommand(QUndoCommand):
+    """Any core change that returns what its undo needs.
+
+    ``do(store)`` runs as a job and returns a token; ``undo(store, token)`` reverses it.
+    Jobs run in order, so an undo pushed before ``do`` has finished still sees its token.
+    """
+
+    def __init__(self, submit: Submit, label: str, do: Callable[[Store], Any],
+                 undo: Callable[[Store, Any], Any], on_change: Callable[[], None]) -> None:
+        super().__init__(label)
+        self.submit, self.do, self.undo_call, self.on_change = submit, do, undo, on_change
+        self.token: Any = None
+
+    def _did(self, token: Any) -> None:
+        self.token = token
+        self.on_change()
+
+    def redo(self) -> None:
+        self.submit(self.text(), _instant(self.do), self._did)
+
+    def undo(self) -> None:
+        self.submit(f"Undo: {self.text()}",
+                    _instant(lambda s: self.undo_call(s, self.token)),
+                    lambda _: self.on_change())

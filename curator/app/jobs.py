@@ -122,4 +122,5 @@ class JobRunner(QObject):
             worker.deleteLater()
         self._worker = None
         report()
-        self._start_next()
+        if self._worker is None:  # report() may have submitted (and so started) a job
+            self._start_next()

@@ -66,8 +66,11 @@ def wait_until_idle(window: MainWindow, timeout_ms: int = 120_000) -> None:
 
 
 def run_gui(project: Path | None = None, screenshot: Path | None = None,
-            annotator: str | None = None) -> int:
-    """Open the main window (on ``project``); with ``screenshot``, save it and exit."""
+            annotator: str | None = None, find_pii: bool = False) -> int:
+    """Open the main window (on ``project``); with ``screenshot``, save it and exit.
+
+    ``find_pii``: start a scan for personal data once the window is up (the demo).
+    """
     app = application()
     settings = QSettings("Curator", "Curator")
     window = MainWindow(settings, annotator or "")
@@ -75,6 +78,8 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None,
     if project is not None and not window.open_project(project):
         if screenshot is not None:
             return 1
+    elif project is not None and find_pii:
+        window.run_pii_scan()
     if screenshot is not None:
         wait_until_idle(window)
         app.processEvents()

@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from curator import __version__
-from curator.app.commands import EditCommand, ReviewCommand
+from curator.app.commands import CoreCommand, EditCommand, ReviewCommand
 from curator.app.dashboard import Dashboard
 from curator.app.jobs import JobRunner
+from curator.app.pii_view import PiiQueue
 from curator.app.record_view import RecordView
 from curator.app.records_model import RecordTableModel
 from curator.core.checks.scan import scan
@@ -50,6 +51,7 @@ from curator.core.store.browse import (
     query_ids,
     record_detail,
 )
+from curator.core.store import findings as finding_store
 from curator.core.store.review import changes_since, last_event
 from curator.core.store.summary import dashboard_data
 
@@ -82,6 +84,8 @@ class MainWindow(QMainWindow):
         self.filter = RecordFilter()
         self.current_id: int | None = None
         self._seen_event = 0
+        #: (settings, analyzer, warnings) of the last PII scan: the model loads once.
+        self._pii_analyzer: tuple[Any, Any, list[str]] | None = None
         self.runner = JobRunner(self)
         self.runner.session = uuid.uuid4().hex
         self.undo_stack = QUndoStack(self)
@@ -147,6 +151,8 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.splitter, "Records")
         self.tabs.addTab(self.dashboard, "Dashboard")
+        self.pii_queue = PiiQueue()
+        self.tabs.addTab(self.pii_queue, "Personal data")
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -196,8 +202,6 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.import_action = self._action("&Import data files…", "Ctrl+I", self.choose_imports,
                                           file_menu)
-        self.scan_action = self._action("&Check records", "Ctrl+Shift+C", self.run_scan,
-                                        file_menu)
         file_menu.addSeparator()
         self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file_menu)
 
@@ -221,9 +225,17 @@ class MainWindow(QMainWindow):
         self._action("&Previous record", "K", lambda: self.step_row(-1), review_menu)
         self._action("Next &unreviewed", "N", self.next_unreviewed, review_menu)
 
+        checks_menu = menu.addMenu("&Checks")
+        self.scan_action = self._action("&Check format rules", "Ctrl+Shift+C", self.run_scan,
+                                        checks_menu)
+        self.pii_action = self._action("Find &personal data", "Ctrl+Shift+P",
+                                       self.run_pii_scan, checks_menu)
+
         view_menu = menu.addMenu("&View")
         self._action("&Records", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0), view_menu)
         self._action("&Dashboard", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1), view_menu)
+        self._action("&Personal data", "Ctrl+3",
+                     lambda: self.tabs.setCurrentWidget(self.pii_queue), view_menu)
         self._action("&Refresh", QKeySequence.StandardKey.Refresh, self.reload, view_menu)
 
         help_menu = menu.addMenu("&Help")
@@ -239,6 +251,11 @@ class MainWindow(QMainWindow):
         self.invalid_only.toggled.connect(self._filters_changed)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.record_view.message_edited.connect(self.edit_message)
+        self.record_view.finding_action.connect(self.finding_action)
+        self.pii_queue.action.connect(self.finding_action)
+        self.pii_queue.open_record.connect(self.show_span)
+        self.pii_queue.scan_requested.connect(self.run_pii_scan)
+        self.pii_queue.reload_requested.connect(self._load_pii)
         self.runner.started.connect(lambda name: self._set_busy(True, name))
         self.runner.progressed.connect(self._progressed)
         self.runner.idle.connect(lambda: self._set_busy(False))
@@ -265,6 +282,8 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.current_id = None
         self.record_view.clear()
+        self.pii_queue.set_items([], None)
+        self.pii_queue.set_warnings([])
         self.setWindowTitle(f"{path.name} — Curator")
         self._remember(path)
         self._seen_event = last_event(store)
@@ -340,6 +359,105 @@ class MainWindow(QMainWindow):
         self.submit("Checking records", lambda s: scan(s, actor=actor),
                     lambda _report: self.reload())
 
+    def run_pii_scan(self) -> None:
+        """Look for personal data (the language model is loaded once per window)."""
+        actor = self.annotator or "unknown"
+
+        def job(store: Store) -> Job[Any]:
+            from curator.core.checks.pii import build_analyzer, settings_from_store
+
+            settings = settings_from_store(store)
+            cached = self._pii_analyzer
+            warnings: list[str] = []
+            if cached is None or cached[0] != settings.model_copy(update={"allow_list": []}):
+                yield Progress(0, None, "Loading the language model for personal data")
+                analyzer, warnings = build_analyzer(settings)
+                cached = (settings.model_copy(update={"allow_list": []}), analyzer, warnings)
+                self._pii_analyzer = cached
+            report = yield from scan(store, ["pii"], actor=actor, pii_analyzer=cached[1])
+            report.warnings = list(cached[2])
+            return report
+
+        self.submit("Finding personal data", job, self._pii_scanned)
+
+    def _pii_scanned(self, report: Any) -> None:
+        self.pii_queue.set_warnings(report.warnings)
+        found = (report.pii or {}).get("findings", 0)
+        self.statusBar().showMessage(
+            f"Personal data: {found:,} suspected spans found"
+            + (" (patterns only, see the Personal data tab)" if report.warnings else "")
+            + ".", 10000)
+        self.reload()
+        self._load_pii()
+
+    def _load_pii(self) -> None:
+        show = self.pii_queue.show
+
+        def job(store: Store) -> Job[Any]:
+            yield Progress(0, None, "Loading personal data")
+            scanned = store.db.execute(
+                "SELECT 1 FROM events WHERE action = 'scan' AND detail LIKE '%\"pii\"%' "
+                "LIMIT 1").fetchone() is not None
+            counts = finding_store.queue_counts(store, "pii") if scanned else None
+            return finding_store.queue(store, "pii", show), counts
+
+        self.submit("Loading personal data", job,
+                    lambda result: self.pii_queue.set_items(*result))
+
+    def finding_action(self, name: str, chosen: list[dict[str, Any]]) -> None:
+        """Dismiss, confirm, reopen, allow-list or redact findings, undoably."""
+        from curator.core.checks import pii_review
+
+        if not chosen or self.store is None:
+            return
+        actor = self.annotator or "unknown"
+        ids = [int(f["id"]) for f in chosen]
+        n = f"{len(ids)} finding{'s' if len(ids) != 1 else ''}"
+        if name in ("dismiss", "confirm", "reopen"):
+            status, confirmed, label = {
+                "dismiss": ("dismissed", False, f"Dismiss {n}"),
+                "confirm": ("open", True, f"Confirm {n}"),
+                "reopen": ("open", False, f"Reopen {n}")}[name]
+            command = CoreCommand(
+                self.submit, label,
+                lambda s: finding_store.set_status(s, ids, status, actor, confirmed),
+                lambda s, before: finding_store.restore_status(s, before, actor),
+                self._after_finding_change)
+        elif name == "allow":
+            text = str(chosen[0].get("text") or "")
+            command = CoreCommand(
+                self.submit, f"Allow “{text}” everywhere",
+                lambda s: pii_review.allow(s, text, actor),
+                lambda s, token: pii_review.undo_allow(s, token, actor),
+                self._after_finding_change)
+        elif name == "redact":
+            command = CoreCommand(
+                self.submit, f"Redact {n}",
+                lambda s: pii_review.redact(s, ids, actor),
+                lambda s, token: pii_review.undo_redact(s, token, actor),
+                self._after_finding_change)
+        else:
+            return
+        self.undo_stack.push(command)
+
+    def _after_finding_change(self) -> None:
+        self._after_change()
+        if self.tabs.currentWidget() is self.pii_queue:
+            self._load_pii()
+
+    def show_span(self, record_id: int, finding_id: int) -> None:
+        """Show a record at one of its findings (from the PII queue)."""
+        if self.store is None:
+            return
+        self.tabs.setCurrentIndex(0)
+        row = self.model.row_of(record_id)
+        if row is not None:
+            self.select_row(row)
+        else:
+            self.current_id = record_id
+            self.record_view.show_record(record_detail(self.store, record_id))
+        self.record_view.select_finding(finding_id)
+
     def reload(self) -> None:
         """Reload the filtered list of records and the counts (off the UI thread)."""
         if self.project is None:
@@ -362,6 +480,8 @@ class MainWindow(QMainWindow):
             self.record_view.clear()
         if self.tabs.currentIndex() == 1:
             self._load_dashboard()
+        elif self.tabs.currentWidget() is self.pii_queue:
+            self._load_pii()
 
     def _progressed(self, progress: Progress) -> None:
         self.job_label.setText(progress.message)
@@ -526,6 +646,8 @@ class MainWindow(QMainWindow):
     def _tab_changed(self, index: int) -> None:
         if index == 1:
             self._load_dashboard()
+        elif self.tabs.widget(index) is self.pii_queue:
+            self._load_pii()
 
     def _load_dashboard(self) -> None:
         def job(store: Store) -> Job[dict[str, Any]]:

@@ -52,9 +52,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from curator.app.pii_view import OTHER_COLOR, PII_COLORS
+
 #: Characters of one message shown before a "Show all" button (keeps layout fast).
 DISPLAY_LIMIT = 200_000
 
+FINDING_ACTIONS = (
+    ("dismiss", "Dismiss", "Not a problem here: close this finding (it stays closed when "
+                           "the project is checked again)."),
+    ("confirm", "Confirm", "Real personal data: keep it open so export redacts or "
+                           "excludes it."),
+    ("allow", "Allow everywhere", "Add this text to the allow-list: never flag it again."),
+    ("redact", "Redact", "Replace the text by its type (e.g. <PERSON>) as a new revision."),
+    ("reopen", "Reopen", "Open this finding again."),
+)
 SEVERITY_COLORS = {"error": "#d64541", "warning": "#e0a106", "info": "#3b82c4"}
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 REVIEW_COLORS = {  # background, text
@@ -511,7 +522,11 @@ class MessageBubble(Card):
             self.finding_note.show()
         else:
             self.finding_note.hide()
-        self.spans = [(int(f["start"]), int(f["end"]), str(f.get("severity")))
+        # PII spans in their type's colour (as in the PII queue), others by severity
+        self.spans = [(int(f["start"]), int(f["end"]),
+                       PII_COLORS.get(f["code"], OTHER_COLOR) if f.get("kind") == "pii"
+                       else SEVERITY_COLORS.get(str(f.get("severity")), SEVERITY_COLORS["info"]),
+                       f"{f.get('kind')}:{f.get('code')}")
                       for f in open_ones
                       if isinstance(f.get("start"), int) and isinstance(f.get("end"), int)
                       and f["end"] > f["start"]]
@@ -523,14 +538,14 @@ class MessageBubble(Card):
             return
         doc = self.text_view.document()
         length = doc.characterCount() - 1
-        for start, end, severity in self.spans:
+        for start, end, color_name, tag in self.spans:
             if start >= length:
                 continue
-            color = QColor(SEVERITY_COLORS.get(severity, SEVERITY_COLORS["info"]))
+            color = QColor(color_name)
             color.setAlphaF(0.35)
             fmt = QTextCharFormat()
             fmt.setBackground(color)
-            fmt.setProperty(QTextFormat.Property.UserProperty, severity)
+            fmt.setProperty(QTextFormat.Property.UserProperty, tag)
             cursor = QTextCursor(doc)
             cursor.setPosition(start)
             cursor.setPosition(min(end, length), QTextCursor.MoveMode.KeepAnchor)
@@ -655,6 +670,9 @@ class RecordView(QWidget):
 
     #: (message index, new text) when the reviewer saves an edited assistant message.
     message_edited = Signal(int, str)
+    #: (action, [finding]) for the finding chosen in the list: dismiss, confirm, allow,
+    #: redact or reopen (the main window carries it out, undoably).
+    finding_action = Signal(str, list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -777,6 +795,19 @@ class RecordView(QWidget):
         self.findings_title.setBuddy(self.findings)
         fbox.addWidget(self.findings_title)
         fbox.addWidget(self.findings, 1)
+        actions = QHBoxLayout()
+        actions.setSpacing(6)
+        self.finding_buttons: dict[str, QPushButton] = {}
+        for name, label, tip in FINDING_ACTIONS:
+            button = QPushButton(label)
+            button.setToolTip(tip)
+            button.setAccessibleName(f"{label} finding")
+            button.clicked.connect(lambda _=False, n=name: self._finding_action(n))
+            actions.addWidget(button)
+            self.finding_buttons[name] = button
+        actions.addStretch(1)
+        fbox.addLayout(actions)
+        self.findings.currentItemChanged.connect(lambda *_: self._update_finding_buttons())
         self.splitter.addWidget(self.findings_box)
         self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 1)
@@ -1061,6 +1092,43 @@ class RecordView(QWidget):
             f"Findings ({open_count} open)" if open_count == total
             else f"Findings ({open_count} open, {total - open_count} closed)")
         self.findings_box.setVisible(bool(findings))
+        self._update_finding_buttons()
+
+    def select_finding(self, finding_id: int) -> bool:
+        """Choose a finding in the list (and show its span); False if it is not here."""
+        for row in range(self.findings.count()):
+            data = self.findings.item(row).data(Qt.ItemDataRole.UserRole) or {}
+            if data.get("id") == finding_id:
+                self.findings.setCurrentRow(row)
+                self._finding_chosen(self.findings.item(row))
+                return True
+        return False
+
+    def chosen_finding(self) -> dict[str, Any] | None:
+        item = self.findings.currentItem()
+        if item is None or self.detail is None:
+            return None
+        finding = dict(item.data(Qt.ItemDataRole.UserRole) or {})
+        finding["record_id"] = self.detail["id"]
+        return finding
+
+    def _update_finding_buttons(self) -> None:
+        finding = self.chosen_finding()
+        is_open = finding is not None and finding.get("status", "open") == "open"
+        is_pii = finding is not None and finding.get("kind") == "pii"
+        self.finding_buttons["dismiss"].setEnabled(is_open and finding is not None
+                                                   and finding.get("id") is not None)
+        self.finding_buttons["confirm"].setEnabled(is_open and is_pii)
+        self.finding_buttons["allow"].setEnabled(is_open and is_pii)
+        self.finding_buttons["redact"].setEnabled(is_open and is_pii)
+        self.finding_buttons["reopen"].setEnabled(finding is not None and not is_open)
+        for name in ("confirm", "allow", "redact"):
+            self.finding_buttons[name].setVisible(is_pii)
+
+    def _finding_action(self, name: str) -> None:
+        finding = self.chosen_finding()
+        if finding is not None and self.finding_buttons[name].isEnabled():
+            self.finding_action.emit(name, [finding])
 
     def _finding_chosen(self, item: QListWidgetItem | None) -> None:
         if item is None:

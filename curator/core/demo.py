@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from curator.core.checks.scan import ScanReport, scan
+from curator.core.checks.scan import KINDS, ScanReport, scan
 from curator.core.ingest import import_files
 from curator.core.resources import sample_files
 from curator.core.store import Store
@@ -24,8 +24,12 @@ def data_dir() -> Path:
     return base / "curator"
 
 
-def build_demo(path: Path | None, drive: Callable[[Any], Any]) -> tuple[Path, ScanReport]:
-    """Create (afresh) the demo project at ``path`` and run the checks on it."""
+def build_demo(path: Path | None, drive: Callable[[Any], Any],
+               kinds: Sequence[str] | None = None) -> tuple[Path, ScanReport]:
+    """Create (afresh) the demo project at ``path`` and run the checks on it.
+
+    ``kinds``: the checks to run (default: all of them).
+    """
     if path is None:
         path = data_dir() / "demo.curator"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,5 +37,5 @@ def build_demo(path: Path | None, drive: Callable[[Any], Any]) -> tuple[Path, Sc
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     with Store.open(path, create=True) as store:
         drive(import_files(store, sample_files(), actor="demo"))
-        report = drive(scan(store, actor="demo"))
+        report = drive(scan(store, kinds or KINDS, actor="demo"))
     return path, report

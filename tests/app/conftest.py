@@ -20,7 +20,7 @@ def settings(tmp_path: Path) -> QSettings:
 
 @pytest.fixture
 def demo_project(tmp_path: Path) -> Path:
-    path, _ = build_demo(tmp_path / "demo.curator", run_job)
+    path, _ = build_demo(tmp_path / "demo.curator", run_job, kinds=("schema",))
     return path
 
 

