@@ -287,6 +287,162 @@ def demo(project: str | None, no_gui: bool, screenshot: str | None) -> None:
     click.echo(f"Open it: curator gui {path}")
 
 
+@cli.command("export")
+@click.argument("project", type=click.Path(exists=True, dir_okay=False))
+@click.argument("outdir", type=click.Path(file_okay=False))
+@click.option("--val-fraction", type=float, default=0.1, show_default=True,
+              help="Share of examples for validation.")
+@click.option("--eval-fraction", type=float, default=0.0, show_default=True,
+              help="Share of examples held out for evaluation.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split.")
+@click.option("--stratify", metavar="FIELD", help="Keep each label's share in every split.")
+@click.option("--pii", type=click.Choice(["redact", "exclude", "keep"]), default="redact",
+              show_default=True, help="What to do with open personal-data spans.")
+@click.option("--pseudonyms", is_flag=True,
+              help="Redact with numbered stand-ins (<PERSON_1>) instead of types.")
+@click.option("--format", "fmt", type=click.Choice(["openai", "sharegpt", "hf"]),
+              default="openai", show_default=True, help="Line format of the data files.")
+@click.option("--labels", type=click.Choice(["none", "metadata"]), default="none",
+              show_default=True, help="Write final labels into each line.")
+@click.option("--only-reviewed", is_flag=True, help="Leave out unreviewed records.")
+@click.option("--include-needs-edit", is_flag=True, help="Keep records marked needs-edit.")
+@click.option("--include-contradictions", is_flag=True,
+              help="Keep records with open contradictions.")
+@click.option("--require-label", metavar="FIELD",
+              help="Leave out records without a final label for FIELD.")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Only records from this source file (repeatable).")
+@click.option("--accept", multiple=True, metavar="ID",
+              help="Accept a failing readiness item (repeatable; see --json readiness).")
+@click.option("--overwrite", is_flag=True, help="Replace OUTDIR if it holds files.")
+@click.option("--from-manifest", type=click.Path(exists=True),
+              help="Repeat a past export from its manifest.json (other options ignored).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def export_command(project: str, outdir: str, val_fraction: float, eval_fraction: float,
+                   seed: int, stratify: str | None, pii: str, pseudonyms: bool, fmt: str,
+                   labels: str, only_reviewed: bool, include_needs_edit: bool,
+                   include_contradictions: bool, require_label: str | None,
+                   sources: tuple[str, ...], accept: tuple[str, ...], overwrite: bool,
+                   from_manifest: str | None, as_json: bool) -> None:
+    """Write train/validation(/eval) files, manifest.json and a dataset card to OUTDIR."""
+    from curator.core.export import ExportOptions, export, export_from_manifest
+
+    with open_store(project) as store:
+        if from_manifest:
+            report = drive(export_from_manifest(store, Path(from_manifest), Path(outdir),
+                                                actor=actor_name(), overwrite=overwrite))
+        else:
+            options = ExportOptions.make(
+                val_fraction=val_fraction, eval_fraction=eval_fraction, seed=seed,
+                stratify=stratify, pii=pii, pseudonyms=pseudonyms, format=fmt,
+                labels=labels, include_unreviewed=not only_reviewed,
+                include_needs_edit=include_needs_edit,
+                include_contradictions=include_contradictions, require_label=require_label,
+                sources=list(sources) or None, accept=list(accept))
+            report = drive(export(store, Path(outdir), options, actor=actor_name(),
+                                  overwrite=overwrite))
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if as_json:
+        emit(report.model_dump(mode="json"))
+        return
+    counts = ", ".join(f"{name} {n:,}" for name, n in report.counts.items() if n)
+    click.echo(f"Exported {sum(report.counts.values()):,} examples ({counts}) to {outdir}")
+    left_out = {k: v for k, v in report.excluded.items() if v}
+    if left_out:
+        click.echo("Left out: " + ", ".join(f"{k} {v:,}" for k, v in left_out.items()))
+    click.echo(f"Dataset hash {report.dataset_hash}")
+
+
+@cli.group()
+def labels() -> None:
+    """Move labels in and out as CSV or JSONL (record, annotator, field, value)."""
+
+
+@labels.command("import")
+@click.argument("project", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def labels_import(project: str, file: str, as_json: bool) -> None:
+    """Add labels from FILE; unknown fields and annotators are created."""
+    from curator.core.labeling.transfer import import_labels
+
+    with open_store(project) as store:
+        report = drive(import_labels(store, Path(file), actor=actor_name()))
+    if as_json:
+        emit(report.model_dump(mode="json"))
+        return
+    click.echo(f"Read {report.rows:,} rows: {report.labels_set:,} labels set, "
+               f"{report.labels_unchanged:,} unchanged.")
+    if report.created_fields:
+        click.echo("New fields: " + ", ".join(
+            f"{f['name']} ({f['kind']})" for f in report.created_fields))
+    if report.created_annotators:
+        click.echo("New annotators: " + ", ".join(report.created_annotators))
+    if report.unknown_records:
+        click.echo(f"{len(report.unknown_records):,} rows name records not in the project "
+                   f"(e.g. {report.unknown_records[0]}).", err=True)
+    for row in report.rejected[:20]:
+        click.echo(f"  line {row.line}: {row.reason}", err=True)
+    if len(report.rejected) > 20:
+        click.echo(f"  ... and {len(report.rejected) - 20:,} more rejected rows", err=True)
+
+
+@labels.command("export")
+@click.argument("project", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def labels_export(project: str, file: str, as_json: bool) -> None:
+    """Write every label to FILE (.csv or .jsonl)."""
+    from curator.core.labeling.transfer import export_labels
+
+    with open_store(project) as store:
+        report = export_labels(store, Path(file))
+    if as_json:
+        emit(report.model_dump(mode="json"))
+        return
+    click.echo(f"Wrote {report.rows:,} labels to {file}")
+
+
+@cli.command()
+@click.argument("project", type=click.Path(exists=True, dir_okay=False))
+@click.option("--field", required=True, help="The label field.")
+@click.option("--level", type=click.Choice(["nominal", "ordinal", "interval", "ratio"]),
+              help="Measurement level (default: ordinal for ratings, else nominal).")
+@click.option("--batch", help="Only labels of this batch (e.g. the pilot).")
+@click.option("--bootstrap", type=int, default=0, show_default=True,
+              help="Bootstrap samples for confidence intervals.")
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@reports_errors
+def agreement(project: str, field: str, level: str | None, batch: str | None,
+              bootstrap: int, as_json: bool) -> None:
+    """How much annotators agree on FIELD (percent, Cohen, Fleiss, Krippendorff)."""
+    from curator.core.labeling.agreement import field_agreement
+    from curator.core.labeling.labels import ratings
+    from curator.core.labeling.schema import get_field
+
+    with open_store(project) as store:
+        fld = get_field(store, field)
+        report = field_agreement(fld.name, fld.kind, ratings(store, fld, batch),
+                                 options=fld.choices() or None, level=level,
+                                 bootstrap=bootstrap)
+    doc = report.to_json()
+    if as_json:
+        emit(doc)
+        return
+    def fmt(value: Any) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+    click.echo(f"{doc['field']} ({doc['level']}): {doc['items']:,} items, "
+               f"{doc['annotators']} annotators")
+    click.echo(f"  percent agreement   {fmt(doc['percent_agreement'])}")
+    click.echo(f"  Cohen's kappa (mean) {fmt(doc['cohen_kappa'])}")
+    click.echo(f"  Fleiss' kappa       {fmt(doc['fleiss_kappa'])}")
+    click.echo(f"  Krippendorff alpha  {fmt(doc['krippendorff_alpha'])}")
+
+
 def actor_name() -> str:
     """Who is acting, for the audit trail."""
     return os.environ.get("CURATOR_USER") or os.environ.get("USER") or "unknown"

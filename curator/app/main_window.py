@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -153,6 +154,20 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.dashboard, "Dashboard")
         self.pii_queue = PiiQueue()
         self.tabs.addTab(self.pii_queue, "Personal data")
+        # Labelling widgets work on an open project: made in open_project().
+        self.agreement_view: Any = None
+        self.adjudication: Any = None
+        self.labeling: Any = None
+        self.agreement_tab = self._placeholder("Open a project to see how annotators agree.")
+        self.tabs.addTab(self.agreement_tab, "Agreement")
+        self.adjudication_tab = self._placeholder("Open a project to settle disagreements.")
+        self.tabs.addTab(self.adjudication_tab, "Adjudication")
+        self.label_dock = QDockWidget("Labelling", self)
+        self.label_dock.setObjectName("labellingDock")
+        self.label_dock.setAccessibleName("Labelling")
+        self.label_dock.setWidget(self._placeholder("Open a project to label it."))
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.label_dock)
+        self.label_dock.hide()
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -174,6 +189,23 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.job_bar)
         status.addPermanentWidget(self.cancel_button)
         self._set_busy(False)
+
+    @staticmethod
+    def _placeholder(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        return label
+
+    def _replace_tab(self, old: QWidget, new: QWidget, title: str) -> None:
+        index = self.tabs.indexOf(old)
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, new, title)
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        old.deleteLater()
 
     @staticmethod
     def _combo(name: str, items: list[tuple[str, Any]]) -> QComboBox:
@@ -202,6 +234,12 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.import_action = self._action("&Import data files…", "Ctrl+I", self.choose_imports,
                                           file_menu)
+        self.export_action = self._action("&Export dataset…", "Ctrl+E", self.export_dataset,
+                                          file_menu)
+        self.labels_import_action = self._action("Import &labels…", None,
+                                                 self.choose_labels_import, file_menu)
+        self.labels_export_action = self._action("Export l&abels…", None,
+                                                 self.choose_labels_export, file_menu)
         file_menu.addSeparator()
         self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file_menu)
 
@@ -236,6 +274,12 @@ class MainWindow(QMainWindow):
         self._action("&Dashboard", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1), view_menu)
         self._action("&Personal data", "Ctrl+3",
                      lambda: self.tabs.setCurrentWidget(self.pii_queue), view_menu)
+        self._action("&Agreement", "Ctrl+4",
+                     lambda: self.tabs.setCurrentWidget(self.agreement_tab), view_menu)
+        self._action("Ad&judication", "Ctrl+5",
+                     lambda: self.tabs.setCurrentWidget(self.adjudication_tab), view_menu)
+        self.label_action = self._action("&Labelling panel", "Ctrl+L", self.toggle_labeling,
+                                         view_menu)
         self._action("&Refresh", QKeySequence.StandardKey.Refresh, self.reload, view_menu)
 
         help_menu = menu.addMenu("&Help")
@@ -284,6 +328,7 @@ class MainWindow(QMainWindow):
         self.record_view.clear()
         self.pii_queue.set_items([], None)
         self.pii_queue.set_warnings([])
+        self._build_labeling(store)
         self.setWindowTitle(f"{path.name} — Curator")
         self._remember(path)
         self._seen_event = last_event(store)
@@ -449,13 +494,7 @@ class MainWindow(QMainWindow):
         """Show a record at one of its findings (from the PII queue)."""
         if self.store is None:
             return
-        self.tabs.setCurrentIndex(0)
-        row = self.model.row_of(record_id)
-        if row is not None:
-            self.select_row(row)
-        else:
-            self.current_id = record_id
-            self.record_view.show_record(record_detail(self.store, record_id))
+        self.show_record(record_id)
         self.record_view.select_finding(finding_id)
 
     def reload(self) -> None:
@@ -566,6 +605,8 @@ class MainWindow(QMainWindow):
     def _row_changed(self, current: Any, _previous: Any = None) -> None:
         record_id = self.model.record_id(current.row()) if current.isValid() else None
         self.current_id = record_id
+        if self.labeling is not None:
+            self.labeling.set_record(record_id)
         if record_id is None or self.store is None:
             self.record_view.clear()
             return
@@ -648,6 +689,171 @@ class MainWindow(QMainWindow):
             self._load_dashboard()
         elif self.tabs.widget(index) is self.pii_queue:
             self._load_pii()
+        elif self.tabs.widget(index) is self.agreement_tab:
+            self._load_agreement()
+        elif self.tabs.widget(index) is self.adjudication_tab and self.adjudication:
+            self.adjudication.reload_fields()
+            self.adjudication.refresh()
+
+    # -- labelling -------------------------------------------------------------------
+
+    def _build_labeling(self, store: Store) -> None:
+        """The labelling panel, agreement and adjudication views for this project."""
+        from curator.app.adjudication_view import AdjudicationView
+        from curator.app.agreement_view import AgreementView
+        from curator.app.labeling_view import LabelingPanel
+        from curator.core.labeling.schema import fields
+
+        name = self.annotator or "unknown"
+        self.labeling = LabelingPanel(store, name)
+        self.labeling.labelled.connect(lambda _rid: self.model.refresh_rows())
+        self.labeling.next_requested.connect(self.next_unlabelled)
+        self.labeling.failed.connect(self.show_error)
+        old = self.label_dock.widget()
+        self.label_dock.setWidget(self.labeling)
+        if old is not None:
+            old.deleteLater()
+        self.label_dock.setVisible(bool(fields(store)))
+        adjudication = AdjudicationView(store, name)
+        adjudication.open_record.connect(self.show_record)
+        adjudication.failed.connect(self.show_error)
+        adjudication.decided.connect(lambda *_: self.model.refresh_rows())
+        self._replace_tab(self.adjudication_tab, adjudication, "Adjudication")
+        self.adjudication = self.adjudication_tab = adjudication
+        view = AgreementView()
+        self._replace_tab(self.agreement_tab, view, "Agreement")
+        self.agreement_view = self.agreement_tab = view
+
+    def toggle_labeling(self) -> None:
+        """Show the labelling panel and put the keyboard in it (or hide it)."""
+        if self.labeling is None:
+            return
+        if self.label_dock.isVisible() and self.labeling.hasFocus():
+            self.label_dock.hide()
+            self.table.setFocus()
+            return
+        self.labeling.reload_schema()
+        self.labeling.set_record(self.current_id)
+        self.label_dock.show()
+        self.labeling.setFocus()
+
+    def next_unlabelled(self) -> None:
+        from curator.core.labeling.assignment import next_unlabelled
+
+        if self.store is None:
+            return
+        record_id = next_unlabelled(self.store, self.annotator or "unknown", self.current_id)
+        if record_id is None:
+            self.statusBar().showMessage("Nothing left to label for you.", 6000)
+            return
+        self.show_record(record_id)
+        if self.labeling is not None:
+            self.labeling.setFocus()
+
+    def show_record(self, record_id: int) -> None:
+        """Select a record in the table (or just show it when the filter hides it)."""
+        if self.store is None:
+            return
+        self.tabs.setCurrentIndex(0)
+        row = self.model.row_of(record_id)
+        if row is not None:
+            self.select_row(row)
+        else:
+            self.current_id = record_id
+            self.record_view.show_record(record_detail(self.store, record_id))
+            if self.labeling is not None:
+                self.labeling.set_record(record_id)
+
+    def _load_agreement(self) -> None:
+        def job(store: Store) -> Job[Any]:
+            from curator.core.labeling.agreement import field_agreement
+            from curator.core.labeling.labels import ratings
+            from curator.core.labeling.schema import fields
+
+            yield Progress(0, None, "Computing agreement")
+            reports: dict[str, Any] = {}
+            trend: dict[str, dict[str, float | None]] = {}
+            batches = [row[0] for row in store.db.execute(
+                "SELECT name FROM batches ORDER BY id")]
+            for fld in fields(store):
+                if fld.kind == "text":
+                    continue
+                options = fld.choices() or None
+                reports[fld.name] = field_agreement(fld.name, fld.kind, ratings(store, fld),
+                                                    options=options)
+                for batch in batches:
+                    found = ratings(store, fld, batch)
+                    if found:
+                        alpha = field_agreement(fld.name, fld.kind, found,
+                                                options=options).krippendorff_alpha
+                        trend.setdefault(batch, {})[fld.name] = alpha
+            return reports, trend
+
+        if self.agreement_view is not None:
+            self.submit("Agreement", job,
+                        lambda result: self.agreement_view.show_reports(*result))
+
+    def choose_labels_import(self) -> None:
+        from curator.core.labeling.transfer import import_labels
+
+        if self.project is None:
+            self.show_error("Open or create a project first (File → New project).")
+            return
+        name, _ = QFileDialog.getOpenFileName(self, "Import labels", str(Path.home()),
+                                              "Labels (*.csv *.jsonl);;All files (*)")
+        if not name:
+            return
+        actor = self.annotator or "unknown"
+
+        def done(report: Any) -> None:
+            self.statusBar().showMessage(
+                f"Labels: {report.labels_set:,} set, {report.labels_unchanged:,} unchanged, "
+                f"{len(report.rejected):,} rows rejected, {len(report.created_fields)} new "
+                f"fields, {len(report.created_annotators)} new annotators.", 15000)
+            if report.rejected:
+                self.show_error("Some rows were not imported:\n" + "\n".join(
+                    f"line {r.line}: {r.reason}" for r in report.rejected[:15]))
+            if self.labeling is not None:
+                self.labeling.reload_schema()
+                self.label_dock.show()
+            if self.adjudication is not None:
+                self.adjudication.reload_fields()
+            self._after_change()
+
+        self.submit("Importing labels", lambda s: import_labels(s, Path(name), actor), done)
+
+    def choose_labels_export(self) -> None:
+        from curator.core.labeling.transfer import export_labels
+
+        if self.project is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Export labels", str(Path.home()),
+                                              "CSV (*.csv);;JSON Lines (*.jsonl)")
+        if not name:
+            return
+
+        def job(store: Store) -> Job[Any]:
+            yield Progress(0, None, "Writing labels")
+            return export_labels(store, Path(name))
+
+        self.submit("Exporting labels", job, lambda report: self.statusBar().showMessage(
+            f"Wrote {report.rows:,} labels to {name}.", 10000))
+
+    # -- export ----------------------------------------------------------------------
+
+    def export_dataset(self) -> None:
+        """The export dialog: options, live counts, readiness, then the export job."""
+        from curator.app.export_dialog import ExportDialog
+
+        if self.store is None:
+            self.show_error("Open a project first (File → Open project).")
+            return
+        dialog = ExportDialog(self.store, self, runner=self.runner,
+                              actor=self.annotator or "unknown")
+        dialog.exported.connect(lambda report: self.statusBar().showMessage(
+            f"Exported {sum(report.counts.values()):,} examples to {report.outdir}.", 15000))
+        self.export_dialog = dialog
+        dialog.open()
 
     def _load_dashboard(self) -> None:
         def job(store: Store) -> Job[dict[str, Any]]:

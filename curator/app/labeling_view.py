@@ -1,0 +1,498 @@
+"""The labelling panel: the guidelines and one row of buttons per label field.
+
+Keyboard first. One field is *active* (outlined); its keys pick a value: each option's
+own key or 1..9 in order, ratings 1..9 (0 for 10). Picking a single option or a rating
+moves on to the next field. Up/Down change the active field, Backspace clears it, Enter
+asks for the next record (``next_requested``). A text field saves when it loses focus
+or on Ctrl+Enter; Escape leaves it.
+
+Every change is saved at once, in its own transaction, through
+:func:`curator.core.labeling.labels.set_label` on the :class:`Store` the panel was given,
+so a label the panel shows is on disk. When the panel has focus it claims its keys
+before window shortcuts (a ``ShortcutOverride``), so an option key "a" labels rather
+than triggering a window's "A" action.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from curator.app.record_view import Card
+from curator.core.errors import CuratorError
+from curator.core.labeling import assignment, labels, schema
+from curator.core.labeling.schema import LabelField
+from curator.core.store import Store
+
+#: Choice buttons per row before wrapping.
+COLUMNS = 4
+_NAV_KEYS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Backspace, Qt.Key.Key_Delete,
+             Qt.Key.Key_Return, Qt.Key.Key_Enter}
+STYLE = """
+QPushButton[choice="true"] {
+    padding: 5px 10px; border: 1px solid palette(mid); border-radius: 6px;
+    background: palette(button); text-align: left;
+}
+QPushButton[choice="true"]:hover { border-color: palette(highlight); }
+QPushButton[choice="true"]:checked {
+    background: palette(highlight); color: palette(highlighted-text);
+    border-color: palette(highlight); font-weight: bold;
+}
+"""
+
+
+def muted(text: str = "", wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    label.setWordWrap(wrap)
+    return label
+
+
+def show_value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+class _TextKeys(QObject):
+    """Ctrl+Enter saves a text field, Escape hands the keyboard back to the panel."""
+
+    def __init__(self, box: FieldBox) -> None:
+        super().__init__(box)
+        self.box = box
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self.box.text_done.emit(True)
+                return True
+            if event.key() == Qt.Key.Key_Escape:
+                self.box.text_done.emit(False)
+                return True
+        elif event.type() == QEvent.Type.FocusOut:
+            self.box.commit_text()
+        return False
+
+
+class FieldBox(Card):
+    """One field: title, description, buttons (or a text box), others' labels."""
+
+    picked = Signal(object)          # the value the person clicked or typed
+    text_done = Signal(bool)         # Ctrl+Enter (True) or Escape (False) in a text field
+    activated = Signal()
+
+    def __init__(self, fld: LabelField, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = fld
+        self.value: Any = None
+        self.buttons: dict[str, QPushButton] = {}   # dumped choice -> button
+        self.editor: QPlainTextEdit | None = None
+        self._keys = fld.keys()
+        self._key_of = {schema.dump_value(v): k for k, v in self._keys.items()}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 12, 10)
+        layout.setSpacing(6)
+        title = QHBoxLayout()
+        name = QLabel(f"<b>{_escape(fld.name)}</b>")
+        title.addWidget(name)
+        kind = {"single": "one choice", "multi": "any that apply",
+                "rating": f"rating 1–{fld.scale}", "text": "free text"}[fld.kind]
+        title.addWidget(muted(kind, wrap=False))
+        title.addStretch(1)
+        self.clear_button = QToolButton(text="Clear")
+        self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.clear_button.setToolTip("Remove this label (Backspace)")
+        self.clear_button.setAccessibleName(f"Clear {fld.name}")
+        self.clear_button.clicked.connect(lambda: self.picked.emit(None))
+        title.addWidget(self.clear_button)
+        layout.addLayout(title)
+        if fld.description:
+            layout.addWidget(muted(fld.description))
+        if fld.kind == "text":
+            self.editor = QPlainTextEdit()
+            self.editor.setAccessibleName(fld.name)
+            self.editor.setPlaceholderText("Type, then Ctrl+Enter or leave the box to save")
+            self.editor.setTabChangesFocus(True)
+            self.editor.setFixedHeight(64)
+            self.editor.installEventFilter(_TextKeys(self))
+            layout.addWidget(self.editor)
+        else:
+            grid = QGridLayout()
+            grid.setSpacing(6)
+            columns = len(fld.choices()) if fld.kind == "rating" else COLUMNS
+            for index, choice in enumerate(fld.choices()):
+                grid.addWidget(self._button(choice), index // columns, index % columns)
+            layout.addLayout(grid)
+        self.note = muted()
+        self.note.hide()
+        layout.addWidget(self.note)
+        self.others = muted()
+        self.others.hide()
+        layout.addWidget(self.others)
+        self.set_active(False)
+
+    def _button(self, choice: Any) -> QPushButton:
+        dumped = schema.dump_value(choice)
+        key = self._key_of.get(dumped)
+        shows_key = key and str(choice) != key  # a rating's key is its own number
+        button = QPushButton(f"{key}   {choice}" if shows_key else str(choice))
+        button.setProperty("choice", True)
+        button.setCheckable(True)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the panel keeps the keyboard
+        button.setAccessibleName(f"{self.field.name}: {choice}")
+        option = self.field.option(choice) if isinstance(choice, str) else None
+        tip = option.description if option and option.description else str(choice)
+        button.setToolTip(f"{tip}  (key {key.upper()})" if key else tip)
+        button.clicked.connect(lambda _=False, c=choice: self._clicked(c))
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.buttons[dumped] = button
+        return button
+
+    def _clicked(self, choice: Any) -> None:
+        self.activated.emit()
+        self.picked.emit(self.toggled(choice))
+
+    def toggled(self, choice: Any) -> Any:
+        """The field's value after choosing ``choice`` (a multi field toggles it)."""
+        if self.field.kind != "multi":
+            return choice
+        current = list(self.value or [])
+        return [v for v in current if v != choice] if choice in current else current + [choice]
+
+    def choice_for_key(self, text: str) -> tuple[bool, Any]:
+        if text in self._keys:
+            return True, self._keys[text]
+        return False, None
+
+    def show_value(self, value: Any) -> None:
+        self.value = value
+        chosen = {schema.dump_value(v) for v in (value if isinstance(value, list) else
+                                                 [value] if value is not None else [])}
+        for dumped, button in self.buttons.items():
+            button.setChecked(dumped in chosen)
+        if self.editor is not None and self.editor.toPlainText() != (value or ""):
+            self.editor.setPlainText(value or "")
+        offered = set(self.buttons) if self.editor is None else chosen
+        missing = sorted(chosen - offered)
+        self.note.setVisible(bool(missing))
+        if missing:
+            self.note.setText("Current value " + ", ".join(missing) +
+                              " is no longer offered; choose another.")
+        self.clear_button.setEnabled(value is not None)
+
+    def show_others(self, others: list[tuple[str, Any]] | None) -> None:
+        self.others.setVisible(bool(others))
+        if others:
+            self.others.setText("Others: " + " · ".join(
+                f"{name}: {show_value(value)}" for name, value in others))
+
+    def commit_text(self) -> None:
+        if self.editor is None:
+            return
+        text = self.editor.toPlainText()
+        if text != (self.value or ""):
+            self.picked.emit(text if text.strip() else None)
+
+    def set_active(self, active: bool) -> None:
+        palette = self.palette()
+        self.fill = palette.color(QPalette.ColorRole.Base)
+        self.border = palette.color(QPalette.ColorRole.Mid)
+        self.outline = palette.color(QPalette.ColorRole.Highlight) if active else None
+        self.bar = palette.color(QPalette.ColorRole.Highlight) if active else None
+        self.update()
+
+    def mousePressEvent(self, event: Any) -> None:  # noqa: N802
+        self.activated.emit()
+        super().mousePressEvent(event)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class LabelingPanel(QWidget):
+    """Label the current record as one annotator; saves every change at once."""
+
+    labelled = Signal(int)           # a label of this record changed (and is saved)
+    next_requested = Signal()        # Enter, or the Next button
+    failed = Signal(str)             # a change was refused; the message is for the user
+
+    def __init__(self, store: Store, annotator: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.annotator = annotator
+        self.record_id: int | None = None
+        self.boxes: list[FieldBox] = []
+        self.active = 0
+        self._committing = False
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setStyleSheet(STYLE)
+        self.setAccessibleName("Labelling panel")
+        self._build()
+        self.reload_schema()
+
+    # -- building ------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        outer.setSpacing(6)
+        head = QHBoxLayout()
+        self.who = QLabel()
+        head.addWidget(self.who, 1)
+        self.progress_text = muted(wrap=False)
+        head.addWidget(self.progress_text)
+        outer.addLayout(head)
+        self.progress_bar = QProgressBar(textVisible=False, maximumHeight=6)
+        self.progress_bar.setAccessibleName("Labelling progress")
+        outer.addWidget(self.progress_bar)
+        self.record_text = muted(wrap=False)
+        outer.addWidget(self.record_text)
+        self.blind_note = muted("Blind batch: other annotators' labels are hidden.")
+        outer.addWidget(self.blind_note)
+        self.guide_toggle = QToolButton(text="Guidelines", checkable=True, checked=True)
+        self.guide_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.guide_toggle.setArrowType(Qt.ArrowType.DownArrow)
+        self.guide_toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.guide_toggle.setAutoRaise(True)
+        self.guide_toggle.toggled.connect(self._toggle_guidelines)
+        outer.addWidget(self.guide_toggle)
+        self.guidelines = QTextBrowser(openExternalLinks=True)
+        self.guidelines.setAccessibleName("Guidelines")
+        self.guidelines.setMaximumHeight(170)
+        self.guidelines.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        outer.addWidget(self.guidelines)
+        self.scroll = QScrollArea(widgetResizable=True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.body = QWidget()
+        self.fields_layout = QVBoxLayout(self.body)
+        self.fields_layout.setContentsMargins(0, 0, 0, 0)
+        self.fields_layout.setSpacing(8)
+        self.scroll.setWidget(self.body)
+        outer.addWidget(self.scroll, 1)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c0392b;")
+        self.message.hide()
+        outer.addWidget(self.message)
+        foot = QHBoxLayout()
+        foot.addWidget(muted("1–9 choose · ↑↓ field · ⌫ clear · Enter next", wrap=False), 1)
+        self.next_button = QPushButton("Next unlabelled")
+        self.next_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.next_button.setToolTip("Go to the next record you have not finished (Enter)")
+        self.next_button.clicked.connect(self.next_requested)
+        foot.addWidget(self.next_button)
+        outer.addLayout(foot)
+
+    def _toggle_guidelines(self, shown: bool) -> None:
+        self.guidelines.setVisible(shown and bool(self.guidelines.toMarkdown().strip()))
+        self.guide_toggle.setArrowType(Qt.ArrowType.DownArrow if shown
+                                       else Qt.ArrowType.RightArrow)
+
+    def reload_schema(self) -> None:
+        """Rebuild the field rows and guidelines (after the schema changed)."""
+        for box in self.boxes:
+            box.deleteLater()
+        self.boxes = []
+        while self.fields_layout.count():
+            item = self.fields_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        text = schema.guidelines(self.store)
+        self.guidelines.setMarkdown(text)
+        self.guide_toggle.setVisible(bool(text.strip()))
+        self._toggle_guidelines(self.guide_toggle.isChecked())
+        for fld in schema.fields(self.store):
+            box = FieldBox(fld)
+            box.picked.connect(lambda value, b=box: self._save(b, value))
+            box.activated.connect(lambda b=box: self.set_active(self.boxes.index(b)))
+            box.text_done.connect(lambda save, b=box: self._text_done(b, save))
+            self.boxes.append(box)
+            self.fields_layout.addWidget(box)
+        if not self.boxes:
+            self.fields_layout.addWidget(muted(
+                "There are no label fields yet. Add fields to the label schema, or import "
+                "labels (curator labels import) to create them."))
+        self.fields_layout.addStretch(1)
+        self.active = 0
+        self.refresh()
+
+    # -- state ---------------------------------------------------------------------
+
+    def set_annotator(self, name: str) -> None:
+        self.annotator = name.strip()
+        self.refresh()
+
+    def set_record(self, record_id: int | None) -> None:
+        if self.record_id != record_id:
+            self._commit_text()
+            self.active = 0
+        self.record_id = record_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the current record's labels and the annotator's progress."""
+        self.message.hide()
+        person = assignment.find_annotator(self.store, self.annotator) if self.annotator else None
+        role = f" ({person.role})" if person and person.role != "annotator" else ""
+        self.who.setText(f"Labelling as <b>{_escape(self.annotator)}</b>{role}"
+                         if self.annotator else "Choose who is labelling")
+        if self.annotator:
+            done = assignment.progress(self.store, self.annotator)
+            self.progress_text.setText(str(done))
+            self.progress_bar.setRange(0, max(done.assigned, 1))
+            self.progress_bar.setValue(done.labelled)
+        else:
+            self.progress_text.setText("")
+            self.progress_bar.setValue(0)
+        usable, why = self._usable()
+        self.record_text.setText(why)
+        blind = self.record_id is not None and labels.is_blind(self.store, self.record_id)
+        sees_all = person is not None and person.role == "adjudicator"
+        self.blind_note.setVisible(usable and blind and not sees_all)
+        shown = (labels.visible_labels(self.store, self.record_id, self.annotator)
+                 if usable and self.record_id is not None else [])
+        mine = {lab.field: lab.value for lab in shown if lab.annotator == self.annotator}
+        others: dict[str, list[tuple[str, Any]]] = {}
+        for lab in shown:
+            if lab.annotator != self.annotator:
+                others.setdefault(lab.field, []).append((lab.annotator, lab.value))
+        for index, box in enumerate(self.boxes):
+            box.setEnabled(usable)
+            box.show_value(mine.get(box.field.name))
+            box.show_others(others.get(box.field.name))
+            box.set_active(usable and index == self.active)
+        self.next_button.setEnabled(bool(self.annotator))
+
+    def _usable(self) -> tuple[bool, str]:
+        if not self.annotator:
+            return False, "Set your name to label."
+        if self.record_id is None:
+            return False, "No record selected."
+        row = self.store.db.execute("SELECT key, valid FROM records WHERE id = ?",
+                                    (self.record_id,)).fetchone()
+        if row is None:
+            return False, "That record no longer exists."
+        if not row[1]:
+            return False, f"Record {row[0]} could not be read, so it cannot be labelled."
+        return True, f"Record {row[0]}"
+
+    def set_active(self, index: int) -> None:
+        if not self.boxes:
+            return
+        self.active = max(0, min(index, len(self.boxes) - 1))
+        for i, box in enumerate(self.boxes):
+            box.set_active(i == self.active)
+        box = self.boxes[self.active]
+        self.scroll.ensureWidgetVisible(box)
+        if box.editor is not None and box.isEnabled():
+            box.editor.setFocus()
+        elif self.focusWidget() is not None and self.focusWidget() is not self:
+            if isinstance(self.focusWidget(), QPlainTextEdit):
+                self.setFocus()
+
+    # -- saving --------------------------------------------------------------------
+
+    def _save(self, box: FieldBox, value: Any) -> None:
+        if self.record_id is None or not self.annotator or not self._usable()[0]:
+            return
+        self._commit_text(but=box)  # text typed elsewhere is saved before the refresh
+        try:
+            assignment.ensure_annotator(self.store, self.annotator, actor=self.annotator)
+            changed = labels.set_label(self.store, self.record_id, box.field.name,
+                                       self.annotator, value, origin="gui")
+        except CuratorError as exc:
+            self.refresh()
+            self.message.setText(str(exc))
+            self.message.show()
+            self.failed.emit(str(exc))
+            return
+        record_id = self.record_id
+        self.refresh()
+        if changed:
+            self.labelled.emit(record_id)
+
+    def _commit_text(self, but: FieldBox | None = None) -> None:
+        """Save every text field whose box holds unsaved typing."""
+        if self._committing:
+            return
+        self._committing = True
+        try:
+            for box in self.boxes:
+                if box is not but and box.editor is not None:
+                    box.commit_text()
+        finally:
+            self._committing = False
+
+    def _text_done(self, box: FieldBox, save: bool) -> None:
+        if save:
+            box.commit_text()
+            self.setFocus()
+            if self.boxes.index(box) + 1 < len(self.boxes):
+                self.set_active(self.boxes.index(box) + 1)
+        else:
+            self.setFocus()  # focus-out saves
+
+    # -- keys ----------------------------------------------------------------------
+
+    def _claims(self, event: QKeyEvent) -> bool:
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if mods & ~Qt.KeyboardModifier.ShiftModifier:
+            return False
+        if event.key() in _NAV_KEYS:
+            return bool(self.boxes) or event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if self.boxes and self.record_id is not None:
+            return self.boxes[self.active].choice_for_key(event.text().lower())[0]
+        return False
+
+    def event(self, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and self._claims(event)):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if not self._claims(event):
+            super().keyPressEvent(event)
+            return
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.next_requested.emit()
+        elif key == Qt.Key.Key_Up:
+            self.set_active(self.active - 1)
+        elif key == Qt.Key.Key_Down:
+            self.set_active(self.active + 1)
+        elif key in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+            self._save(self.boxes[self.active], None)
+        else:
+            box = self.boxes[self.active]
+            _, choice = box.choice_for_key(event.text().lower())
+            self._save(box, box.toggled(choice))
+            if box.field.kind in ("single", "rating") and self.active + 1 < len(self.boxes):
+                nxt = self.boxes[self.active + 1]
+                if nxt.editor is None:
+                    self.set_active(self.active + 1)
+        event.accept()

@@ -1,0 +1,33 @@
+"""Export: filters, splits, redaction, writers, manifest and dataset card.
+
+Public API (see docs/_pending/export.md)::
+
+    plan_export(store, options) -> Plan                      # live counts, no writing
+    readiness(store, options, counts=None, agreement=None) -> list[dict]
+    export(store, outdir, options, actor, overwrite=False, agreement=None)
+        -> Job[ExportReport]
+    export_from_manifest(store, manifest_path, outdir, actor, overwrite=False)
+        -> Job[ExportReport]
+    preview(store, options, limit=3) -> list[{key, split, line}]
+    history(store) -> list[dict]                             # past exports, newest first
+"""
+
+from curator.core.export.job import (
+    ExportReport,
+    Plan,
+    export,
+    export_from_manifest,
+    history,
+    plan_export,
+    preview,
+    read_manifest,
+)
+from curator.core.export.options import FORMATS, REASONS, SPLITS, ExportOptions
+from curator.core.export.readiness import readiness
+from curator.core.export.selection import final_labels, label_fields
+
+__all__ = [
+    "FORMATS", "REASONS", "SPLITS", "ExportOptions", "ExportReport", "Plan", "export",
+    "export_from_manifest", "final_labels", "history", "label_fields", "plan_export",
+    "preview", "read_manifest", "readiness",
+]

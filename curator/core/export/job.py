@@ -1,0 +1,301 @@
+"""Plan and run an export: selection, redaction, checks, splits, files, manifest.
+
+``plan_export`` counts without reading a single conversation (for live counts in the
+dialog); ``export`` is the job that writes. The export reads each kept conversation at
+its latest revision, turns it into its supervised example (a preference pair becomes its
+input plus the preferred output), redacts open PII spans, checks it with the OpenAI
+profile (an example that would fail is left out, reason ``export_check``), splits and
+writes. Every file is written into a hidden folder beside OUTDIR that is renamed to
+OUTDIR at the end, so OUTDIR appears complete or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from curator.core.checks.schema import PROFILES, check_conversation
+from curator.core.errors import CuratorError
+from curator.core.export import manifest as manifest_mod
+from curator.core.export.options import SPLITS, ExportOptions
+from curator.core.export.readiness import blocking, readiness
+from curator.core.export.redact import Redactor, open_spans
+from curator.core.export.selection import Selection, groups_of, labels_of, select
+from curator.core.export.splits import Group, Splits, assign
+from curator.core.export.writers import (
+    LINES,
+    check_outdir,
+    discard,
+    encode,
+    make_staging,
+    os_error,
+    publish,
+    training_conversation,
+    write_file,
+)
+from curator.core.jobs import Job, Progress
+from curator.core.store import Store
+from curator.core.store.store import CONVERSATION, now
+
+BATCH = 2000
+
+
+@dataclass(slots=True)
+class Plan:
+    """What an export with given options would contain (no file written)."""
+
+    counts: dict[str, int]
+    excluded: dict[str, int]
+    total: int
+    warnings: list[str]
+    strata: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: record id -> split.
+    assignment: dict[int, str] = field(default_factory=dict)
+    keys: dict[int, str] = field(default_factory=dict)
+    #: the exported records' ids, in record order.
+    kept: list[int] = field(default_factory=list)
+
+    @property
+    def exported(self) -> int:
+        return sum(self.counts.values())
+
+
+class ExportReport(BaseModel):
+    """What an export wrote (the ``export --json`` document)."""
+
+    dataset_hash: str
+    counts: dict[str, int]
+    files: dict[str, str]
+    excluded: dict[str, int]
+    outdir: str
+    manifest: str
+    format: str
+    records: int
+    export_id: int
+    warnings: list[str] = Field(default_factory=list)
+    warnings_accepted: list[str] = Field(default_factory=list)
+    readiness: list[dict[str, Any]] = Field(default_factory=list)
+    redaction: dict[str, Any] = Field(default_factory=dict)
+    #: For a re-run from a manifest: whether the data came out the same.
+    matches_manifest: bool | None = None
+
+
+def _split(store: Store, sel: Selection, options: ExportOptions) -> Splits:
+    groups = []
+    keys = sel.keys
+    for members in groups_of(store, sel):
+        stratum = ""
+        if options.stratify:
+            votes = Counter(sel.strata.get(rid, "") for rid in members)
+            stratum = min(votes, key=lambda s: (-votes[s], s))
+        key = keys[members[0]] if len(members) == 1 else min(keys[rid] for rid in members)
+        groups.append(Group(key, members, stratum))
+    return assign(groups, options)
+
+
+def plan_export(store: Store, options: ExportOptions) -> Plan:
+    """Counts per split and per exclusion reason for ``options``, fast enough to redo live.
+
+    Examples that fail the OpenAI checks only as exported (``export_check``) are found
+    when writing, so the export may hold a few fewer records than planned; a scan
+    before exporting turns them into schema errors the plan sees.
+    """
+    sel = select(store, options)
+    splits = _split(store, sel, options)
+    return Plan(splits.counts, sel.excluded_dict(), sel.total, splits.warnings,
+                splits.strata, splits.of, sel.keys, sel.kept)
+
+
+def _conversations(store: Store, ids: list[int]) -> list[tuple[int, str]]:
+    marks = ",".join("?" * len(ids))
+    rows = store.db.execute(
+        f"SELECT id, {CONVERSATION} FROM records WHERE id IN ({marks})", ids).fetchall()
+    rows.sort()
+    return rows
+
+
+def preview(store: Store, options: ExportOptions, limit: int = 3) -> list[dict[str, Any]]:
+    """The first few records as they would be written: ``{key, split, line}``."""
+    plan = plan_export(store, options)
+    ids = plan.kept[:limit]
+    if not ids:
+        return []
+    spans = open_spans(store) if options.pii == "redact" else {}
+    redactor = Redactor(options.pseudonyms)
+    labels = labels_of(store, set(ids)) if options.labels == "metadata" else {}
+    out = []
+    for rid, text in _conversations(store, ids):
+        conv = training_conversation(json.loads(text))
+        if rid in spans:
+            conv = redactor.redact(conv, spans[rid])
+        line = LINES[options.format](conv, plan.keys[rid], labels.get(rid, {})
+                                     if options.labels == "metadata" else None)
+        out.append({"key": plan.keys[rid], "split": plan.assignment[rid], "line": line})
+    return out
+
+
+def _prepare(store: Store, sel: Selection, options: ExportOptions, redactor: Redactor
+             ) -> Job[dict[int, bytes]]:
+    """Each kept record's output line; records failing the OpenAI checks are dropped."""
+    spans = open_spans(store) if options.pii == "redact" else {}
+    labels = labels_of(store, set(sel.kept)) if options.labels == "metadata" else {}
+    to_line = LINES[options.format]
+    profile = PROFILES["openai"]
+    lines: dict[int, bytes] = {}
+    failed: set[int] = set()
+    total = len(sel.kept)
+    for start in range(0, total, BATCH):
+        for rid, text in _conversations(store, sel.kept[start:start + BATCH]):
+            conv = training_conversation(json.loads(text))
+            if rid in spans:
+                conv = redactor.redact(conv, spans[rid])
+            if any(f.severity == "error" for f in check_conversation(conv, "openai", profile)):
+                failed.add(rid)
+                continue
+            record_labels = labels.get(rid, {}) if options.labels == "metadata" else None
+            lines[rid] = encode(to_line(conv, sel.keys[rid], record_labels))
+        yield Progress(min(start + BATCH, total), total, "Preparing records")
+    sel.drop(failed, "export_check")
+    return lines
+
+
+def export(store: Store, outdir: str | Path, options: ExportOptions | None = None,
+           actor: str = "system", overwrite: bool = False,
+           agreement: dict[str, Any] | None = None) -> Job[ExportReport]:
+    """Write an export of the project to ``outdir`` and record it in ``exports``.
+
+    Refuses a non-empty ``outdir`` unless ``overwrite``. ``agreement`` (figures from the
+    labelling module) goes into the readiness check and the manifest.
+    """
+    options = options or ExportOptions()
+    outdir = Path(outdir).absolute()
+    check_outdir(outdir, overwrite)
+    yield Progress(0, None, "Selecting records")
+    sel = select(store, options)
+    redactor = Redactor(options.pseudonyms)
+    lines = yield from _prepare(store, sel, options, redactor)
+    splits = _split(store, sel, options)
+    checklist = readiness(store, options, splits.counts, agreement)
+    stop = blocking(checklist)
+    if stop:
+        item = stop[0]
+        raise CuratorError(f"Not exported: {item['detail']} Accept this ({item['id']!r}) "
+                           "to export anyway.")
+    warnings = list(splits.warnings)
+    if options.labels == "metadata" and options.format == "openai":
+        warnings.append('Labels are written as a top-level "labels" key, which OpenAI\'s '
+                        "chat format does not define; remove it before uploading.")
+    failed = sel.excluded.get("export_check", 0)
+    if failed:
+        warnings.append(f"{failed} record(s) fail OpenAI's chat checks as exported and were "
+                        "left out; run a scan to see why.")
+    staging: Path | None = None
+    try:
+        staging = make_staging(outdir)
+        data_files: dict[str, str] = {}
+        split_files: dict[str, str] = {}
+        for split in SPLITS:
+            ids = [rid for rid in sel.kept if splits.of[rid] == split]
+            if not ids:
+                continue
+            name = f"{split}.jsonl"
+            data_files[name] = write_file(staging / name, [lines[rid] for rid in ids])
+            split_files[split] = name
+            yield Progress(len(sel.kept), len(sel.kept), f"Wrote {name}")
+        created = now()
+        redaction = {"mode": options.pii, "spans": redactor.spans,
+                     "records": redactor.records, "stale_spans": redactor.stale}
+        manifest = manifest_mod.build(
+            store, options=options, files=dict(data_files), data_files=data_files,
+            counts=splits.counts, excluded=sel.excluded_dict(), total=sel.total,
+            warnings=warnings, readiness=checklist, agreement=agreement,
+            redaction=redaction, created_at=created, actor=actor,
+            split_files=split_files, strata=splits.strata)
+        card = manifest_mod.dataset_card(manifest).encode("utf-8")
+        manifest["files"]["README.md"] = write_file(staging / "README.md", [card])
+        with store.atomic():
+            cursor = store.db.execute(
+                "INSERT INTO exports(created_at, actor, outdir, dataset_hash, manifest) "
+                "VALUES (?, ?, ?, ?, '')", (created, actor, str(outdir),
+                                            manifest["dataset_hash"]))
+            export_id = int(cursor.lastrowid or 0)
+            manifest["export_id"] = export_id
+            text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+            write_file(staging / "manifest.json", [text.encode("utf-8")])
+            store.db.execute("UPDATE exports SET manifest = ? WHERE id = ?",
+                             (text, export_id))
+            store.log_event(actor, "export", None, {
+                "export_id": export_id, "outdir": str(outdir),
+                "dataset_hash": manifest["dataset_hash"], "counts": splits.counts})
+            publish(staging, outdir, overwrite)
+            staging = None
+    except OSError as exc:
+        raise os_error(exc, outdir) from None
+    finally:
+        discard(staging)
+    return ExportReport(
+        dataset_hash=manifest["dataset_hash"], counts=splits.counts,
+        files=manifest["files"], excluded=manifest["excluded"], outdir=str(outdir),
+        manifest=str(outdir / "manifest.json"), format=options.format,
+        records=sel.total, export_id=export_id, warnings=warnings,
+        warnings_accepted=manifest["warnings_accepted"], readiness=checklist,
+        redaction=redaction)
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if path.is_dir():
+        path = path / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CuratorError(f"Cannot read the manifest {path}: {exc.strerror}.") from None
+    except ValueError:
+        raise CuratorError(f"{path} is not a Curator export manifest (not JSON).") from None
+    if not isinstance(data, dict) or data.get("app") != "curator" or "options" not in data:
+        raise CuratorError(f"{path} is not a Curator export manifest.")
+    return data
+
+
+def export_from_manifest(store: Store, manifest_path: str | Path, outdir: str | Path,
+                         actor: str = "system", overwrite: bool = False
+                         ) -> Job[ExportReport]:
+    """Export again with the options (and agreement figures) of a past export.
+
+    ``matches_manifest`` in the report says whether the data files came out identical
+    (they do unless the project changed since).
+    """
+    past = read_manifest(manifest_path)
+    options = ExportOptions.make(**past["options"])
+    report = yield from export(store, outdir, options, actor, overwrite,
+                               past.get("agreement"))
+    report.matches_manifest = report.dataset_hash == past.get("dataset_hash")
+    if not report.matches_manifest:
+        report.warnings.append("The project changed since that export: the data differs "
+                               f"(dataset hash {report.dataset_hash[:12]} instead of "
+                               f"{str(past.get('dataset_hash'))[:12]}).")
+    return report
+
+
+def history(store: Store) -> list[dict[str, Any]]:
+    """Past exports, newest first: ``{id, created_at, actor, outdir, dataset_hash, counts,
+    format, exists}``."""
+    out = []
+    for id_, created, actor, outdir, dataset_hash, text in store.db.execute(
+            "SELECT id, created_at, actor, outdir, dataset_hash, manifest FROM exports "
+            "ORDER BY id DESC"):
+        try:
+            manifest = json.loads(text) if text else {}
+        except ValueError:
+            manifest = {}
+        out.append({"id": id_, "created_at": created, "actor": actor, "outdir": outdir,
+                    "dataset_hash": dataset_hash, "counts": manifest.get("counts", {}),
+                    "format": manifest.get("format"), "options": manifest.get("options", {}),
+                    "exists": os.path.isdir(outdir)})
+    return out

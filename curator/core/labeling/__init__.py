@@ -1,0 +1,1 @@
+"""Labelling: label schema, annotators and batches, labels, adjudication, agreement."""

@@ -1,0 +1,94 @@
+"""The labelling, agreement, adjudication and export parts of the window, end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from curator.core.jobs import run_job
+from curator.core.labeling.labels import labels_for
+from curator.core.labeling.transfer import import_labels
+from curator.core.store import Store
+
+
+def labels_file(tmp_path: Path) -> Path:
+    path = tmp_path / "labels.csv"
+    rows = [("acme-001", "ann", "topic", "billing"), ("acme-001", "bob", "topic", "billing"),
+            ("acme-002", "ann", "topic", "account"), ("acme-002", "bob", "topic", "billing"),
+            ("acme-003", "ann", "topic", "account"), ("acme-003", "bob", "topic", "account"),
+            ("acme-004", "ann", "topic", "technical"), ("acme-004", "bob", "topic", "technical")]
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["record", "annotator", "field", "value"])
+        writer.writerows(rows)
+    return path
+
+
+def test_labelling_panel_key_saves_for_the_window_user(
+        qtbot, window, wait_idle, demo_project: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with Store.open(demo_project) as store:
+        run_job(import_labels(store, labels_file(tmp_path), actor="t"))
+    assert window.open_project(demo_project)
+    wait_idle(window)
+    assert window.label_dock.isVisible()  # the project has a label schema
+    keys = [window.model.row_data(r)["key"] for r in range(window.model.rowCount())]
+    window.select_row(keys.index("acme-010"))
+    qtbot.keyClick(window.table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.labeling.hasFocus()
+    qtbot.keyClick(window.labeling, Qt.Key.Key_1)
+    record_id = window.current_id
+    with Store.open(demo_project) as store:
+        mine = [(lab.annotator, lab.field, lab.value) for lab in labels_for(store, record_id)]
+    assert mine and mine[0][0] == "tester" and mine[0][1] == "topic"
+
+
+def test_agreement_tab_shows_the_fields(qtbot, window, wait_idle, demo_project: Path,
+                                        tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with Store.open(demo_project) as store:
+        run_job(import_labels(store, labels_file(tmp_path), actor="t"))
+    assert window.open_project(demo_project)
+    wait_idle(window)
+    qtbot.keyClick(window.table, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.agreement_view
+    wait_idle(window)
+    report = window.agreement_view.report("topic")
+    assert report is not None and report.items == 4
+    assert abs(report.percent_agreement - 0.75) < 1e-9
+
+
+def test_adjudication_tab_lists_the_disagreement(qtbot, window, wait_idle,
+                                                 demo_project: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from curator.core.labeling.assignment import add_annotator
+
+    with Store.open(demo_project) as store:
+        run_job(import_labels(store, labels_file(tmp_path), actor="t"))
+        add_annotator(store, "tester", role="adjudicator")
+    assert window.open_project(demo_project)
+    wait_idle(window)
+    qtbot.keyClick(window.table, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.adjudication
+    assert [d.record_id for d in window.adjudication.queue] == [
+        window.store.record("acme-002")["id"]]
+
+
+def test_export_dialog_exports_from_the_window(qtbot, window, wait_idle, demo_project: Path,
+                                               tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_project(demo_project)
+    wait_idle(window)
+    qtbot.keyClick(window.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.export_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    outdir = tmp_path / "out"
+    dialog.outdir_edit.setText(str(outdir))
+    dialog.start_export()
+    wait_idle(window)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=60_000)
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    assert manifest["dataset_hash"] == dialog.report.dataset_hash
+    assert (outdir / "train.jsonl").exists()
+    dialog.close()
+    QApplication.processEvents()
