@@ -175,29 +175,15 @@ def test_redact_writes_a_revision_and_moves_other_spans(
     assert fstore.finding(project, person["id"])["status"] == "open"
 
 
-def test_redact_text_with_consistent_pseudonyms() -> None:
+def test_redact_text_joins_overlapping_spans() -> None:
     text = "Maria wrote to Bob; Maria called Bob's friend Ann."
-    spans = [("PERSON", 0, 5), ("PERSON", 15, 18), ("PERSON", 20, 25), ("PERSON", 33, 36),
-             ("PERSON", 46, 49)]
-    names = pii_review.Pseudonyms()
-    out, moves = pii_review.redact_text(text, spans, names)
-    assert out == ("<PERSON_1> wrote to <PERSON_2>; <PERSON_1> called <PERSON_2>'s "
-                   "friend <PERSON_3>.")
-    assert len(moves) == 5
+    out, moves = pii_review.redact_text(text, [("PERSON", 46, 49), ("PERSON", 0, 5)])
+    assert out == "<PERSON> wrote to Bob; Maria called Bob's friend <PERSON>."
+    assert moves == [(0, 5, 0, 8), (46, 49, 49, 57)]
+    assert pii_review.move_offset(moves, 15, 18) == (18, 21)  # "Bob" moved by 3
+    assert pii_review.move_offset(moves, 2, 4) is None  # inside a redacted span
     plain, _ = pii_review.redact_text(text, [("PERSON", 0, 5), ("EMAIL_ADDRESS", 2, 9)])
     assert plain == "<EMAIL_ADDRESS>te to Bob; Maria called Bob's friend Ann."
-
-
-def test_redact_conversation_for_export_leaves_the_input_alone() -> None:
-    conv = {"messages": [{"role": "user", "content": "I am Ann, ann@x.org"},
-                         {"role": "assistant", "content": [{"type": "text", "text": "Hi Ann"}]}]}
-    out = pii_review.redact_conversation(conv, [
-        {"code": "PERSON", "message": 0, "start": 5, "end": 8},
-        {"code": "EMAIL_ADDRESS", "message": 0, "start": 10, "end": 19},
-        {"code": "PERSON", "message": 1, "part": 0, "start": 3, "end": 6}])
-    assert out["messages"][0]["content"] == "I am <PERSON>, <EMAIL_ADDRESS>"
-    assert out["messages"][1]["content"][0]["text"] == "Hi <PERSON>"
-    assert conv["messages"][0]["content"] == "I am Ann, ann@x.org"
 
 
 def test_scan_cancelled_leaves_findings_and_cache_untouched(

@@ -1,16 +1,17 @@
 """Acting on PII findings: allow-list a text everywhere, redact spans in a record.
 
 Every action returns what is needed to undo it, and each is one transaction with an
-event in the audit trail. Redaction uses presidio-anonymizer (imported lazily) and is
-shared with export, so a record redacted by hand and one redacted on export read alike.
+event in the audit trail. Redaction uses presidio-anonymizer's ``replace`` operator with
+the same ``<ENTITY>`` placeholders as export, so a record redacted by hand and one
+redacted on export read alike.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from curator.core.checks.pii import allow_key, settings_from_store
@@ -23,41 +24,30 @@ from curator.core.store.store import CONVERSATION, Store
 # -- redaction of text ---------------------------------------------------------------------
 
 
-@dataclass
-class Pseudonyms:
-    """Consistent stand-ins per value: the same name becomes ``<PERSON_1>`` everywhere."""
-
-    table: dict[tuple[str, str], str] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def name(self, entity: str, value: str) -> str:
-        key = (entity, allow_key(value))
-        if key not in self.table:
-            self.counts[entity] = self.counts.get(entity, 0) + 1
-            self.table[key] = f"<{entity}_{self.counts[entity]}>"
-        return self.table[key]
-
-
 _ENGINE: Any = None
 
 
 def _engine() -> Any:
     global _ENGINE
     if _ENGINE is None:
-        from presidio_anonymizer import AnonymizerEngine
+        from curator.core.export.redact import _anonymizer_engine_class
 
-        _ENGINE = AnonymizerEngine()
+        engine_class = _anonymizer_engine_class()  # fast: skips an optional Azure operator
+        if engine_class is None:
+            raise CuratorError("presidio-anonymizer is not installed, so nothing can be "
+                               "redacted; install Curator's dependencies again.")
+        _ENGINE = engine_class()
     return _ENGINE
 
 
-def redact_text(text: str, spans: Iterable[tuple[str, int, int]],
-                pseudonyms: Pseudonyms | None = None
+def redact_text(text: str, spans: Iterable[tuple[str, int, int]]
                 ) -> tuple[str, list[tuple[int, int, int, int]]]:
-    """``text`` with each ``(entity, start, end)`` span replaced by ``<ENTITY>``.
+    """``text`` with each ``(entity, start, end)`` span replaced by ``<ENTITY>``
+    (presidio-anonymizer's ``replace``). Overlapping spans are joined first.
 
-    With ``pseudonyms``, by a consistent numbered stand-in instead. Overlapping spans
-    are merged (presidio-anonymizer's rules). Also returns, for each replacement, its
-    old and new ``(start, end, new_start, new_end)``, so other offsets can be moved.
+    Also returns, for each replacement, its old and new ``(start, end, new_start,
+    new_end)``, so other offsets in the text can be moved. (Export redacts with
+    :class:`curator.core.export.redact.Redactor`, which also numbers pseudonyms.)
     """
     from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
@@ -65,26 +55,13 @@ def redact_text(text: str, spans: Iterable[tuple[str, int, int]],
                for entity, start, end in _without_overlaps(spans, len(text))]
     if not results:
         return text, []
-    entities = {r.entity_type for r in results}
-    if pseudonyms is None:
-        operators = {"DEFAULT": OperatorConfig("replace")}
-    else:
-        # Number in reading order (the anonymizer works from the end of the text).
-        for r in sorted(results, key=lambda r: r.start):
-            pseudonyms.name(r.entity_type, text[r.start:r.end])
-        operators = {e: OperatorConfig("custom", {"lambda": _pseudonym(pseudonyms, e)})
-                     for e in entities}
-    result = _engine().anonymize(text=text, analyzer_results=results, operators=operators)
-    # Map each replacement back to the old span: both sequences are in text order.
+    result = _engine().anonymize(text=text, analyzer_results=results,
+                                 operators={"DEFAULT": OperatorConfig("replace")})
+    # one replacement per span (the spans given do not overlap), both in text order
     new_items = sorted((i.start, i.end) for i in result.items)
-    # one replacement per span: the spans given do not overlap
     old_spans = sorted((r.start, r.end) for r in results)
     moves = [(a, b, c, d) for (a, b), (c, d) in zip(old_spans, new_items, strict=True)]
     return result.text, moves
-
-
-def _pseudonym(pseudonyms: Pseudonyms, entity: str) -> Callable[[str], str]:
-    return lambda value: pseudonyms.name(entity, value)
 
 
 def _without_overlaps(spans: Iterable[tuple[str, int, int]], length: int
@@ -135,26 +112,6 @@ def _set_text(conv: dict[str, Any], message: int, part: int | None, text: str) -
         conv["messages"][message]["content"][part] = text
     else:
         conv["messages"][message]["content"][part]["text"] = text
-
-
-def redact_conversation(conv: dict[str, Any], spans: Iterable[dict[str, Any]],
-                        pseudonyms: Pseudonyms | None = None) -> dict[str, Any]:
-    """A copy of ``conv`` with PII spans (dicts with code, message, start, end and
-    optionally ``part``) replaced. Spans whose text no longer matches are skipped."""
-    out = copy.deepcopy(conv)
-    by_text: dict[tuple[int, int | None], list[tuple[str, int, int]]] = {}
-    for s in spans:
-        if s.get("message") is None or s.get("start") is None or s.get("end") is None:
-            continue
-        by_text.setdefault((s["message"], s.get("part")), []).append(
-            (s["code"], s["start"], s["end"]))
-    for (message, part), items in sorted(by_text.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
-        text = _get_text(out, message, part)
-        if text is None:
-            continue
-        new_text, _ = redact_text(text, items, pseudonyms)
-        _set_text(out, message, part, new_text)
-    return out
 
 
 # -- allow-list ---------------------------------------------------------------------------
@@ -213,8 +170,7 @@ class RedactUndo:
     rows: dict[int, tuple[Any, ...]]
 
 
-def redact(store: Store, finding_ids: Sequence[int], actor: str,
-           pseudonyms: bool = False) -> RedactUndo:
+def redact(store: Store, finding_ids: Sequence[int], actor: str) -> RedactUndo:
     """Replace the spans of these PII findings (all in one record) by ``<TYPE>``.
 
     Saves a new revision (the original stays), marks the findings resolved and moves the
@@ -242,7 +198,6 @@ def redact(store: Store, finding_ids: Sequence[int], actor: str,
             'SELECT id, start, "end", status, status_by, status_at, detail, message_index '
             "FROM findings WHERE record_id = ? AND kind = 'pii'", (record_id,))}
         after = copy.deepcopy(before)
-        names = Pseudonyms() if pseudonyms else None
         groups: dict[tuple[int, int | None], list[tuple[str, int, int]]] = {}
         for fid, _rid, code, message, start, end, detail in chosen:
             part = json.loads(detail).get("part") if detail else None
@@ -252,7 +207,7 @@ def redact(store: Store, finding_ids: Sequence[int], actor: str,
             text = _get_text(after, message, part)
             if text is None:
                 continue
-            new_text, moves = redact_text(text, spans, names)
+            new_text, moves = redact_text(text, spans)
             _set_text(after, message, part, new_text)
             for fid, (start, end, _s, _b, _a, detail, msg) in all_rows.items():
                 other_part = json.loads(detail).get("part") if detail else None
