@@ -317,6 +317,8 @@ def demo(project: str | None, no_gui: bool, screenshot: str | None) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace OUTDIR if it holds files.")
 @click.option("--from-manifest", type=click.Path(exists=True),
               help="Repeat a past export from its manifest.json (other options ignored).")
+@click.option("--check", is_flag=True,
+              help="Write nothing: show the counts and the readiness checklist.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
 def export_command(project: str, outdir: str, val_fraction: float, eval_fraction: float,
@@ -324,9 +326,11 @@ def export_command(project: str, outdir: str, val_fraction: float, eval_fraction
                    labels: str, only_reviewed: bool, include_needs_edit: bool,
                    include_contradictions: bool, require_label: str | None,
                    sources: tuple[str, ...], accept: tuple[str, ...], overwrite: bool,
-                   from_manifest: str | None, as_json: bool) -> None:
+                   from_manifest: str | None, check: bool, as_json: bool) -> None:
     """Write train/validation(/eval) files, manifest.json and a dataset card to OUTDIR."""
     from curator.core.export import ExportOptions, export, export_from_manifest
+    from curator.core.export.job import plan_export
+    from curator.core.export.readiness import readiness
 
     with open_store(project) as store:
         if from_manifest:
@@ -340,6 +344,26 @@ def export_command(project: str, outdir: str, val_fraction: float, eval_fraction
                 include_needs_edit=include_needs_edit,
                 include_contradictions=include_contradictions, require_label=require_label,
                 sources=list(sources) or None, accept=list(accept))
+            if check:
+                plan = plan_export(store, options)
+                items = readiness(store, options, plan.counts)
+                doc = {"counts": plan.counts, "excluded": plan.excluded,
+                       "warnings": plan.warnings, "readiness": items}
+                if as_json:
+                    emit(doc)
+                    return
+                click.echo("Would export: " + ", ".join(
+                    f"{k} {v:,}" for k, v in plan.counts.items()))
+                left_out = {k: v for k, v in plan.excluded.items() if v}
+                if left_out:
+                    click.echo("Left out: " + ", ".join(f"{k} {v:,}"
+                                                        for k, v in left_out.items()))
+                for item in items:
+                    mark = "ok " if item["ok"] else ("ACCEPTED" if item.get("accepted")
+                                                     else "WARN")
+                    click.echo(f"  [{mark}] {item['title']}: {item['detail']} "
+                               f"({item['id']})")
+                return
             report = drive(export(store, Path(outdir), options, actor=actor_name(),
                                   overwrite=overwrite))
     for warning in report.warnings:

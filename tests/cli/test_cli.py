@@ -173,3 +173,53 @@ def test_pii_scan_with_the_network_removed(tmp_path: Path) -> None:
     spans = {(f["code"], f["text"]) for f in json.loads(found.stdout)}
     assert ("EMAIL_ADDRESS", "maria.lopez@example.com") in spans
     assert ("PERSON", "Maria Lopez") in spans
+
+
+def test_labels_agreement_and_export_commands(tmp_path: Path) -> None:
+    """labels import/export, agreement --json and export --check/--json per the contract."""
+    data = tmp_path / "chats.jsonl"
+    lines = [json.dumps({"id": f"r{i}", "messages": [
+        {"role": "user", "content": f"Question number {i}?"},
+        {"role": "assistant", "content": f"Answer number {i}."}]}) for i in range(30)]
+    data.write_text("\n".join(lines) + "\n")
+    project = str(tmp_path / "p.curator")
+    assert run("import", project, str(data))[0] == 0
+    labels = tmp_path / "labels.csv"
+    rows = ["record,annotator,field,value"]
+    for i in range(10):
+        rows.append(f"r{i},ann,topic,{'a' if i % 2 else 'b'}")
+        rows.append(f"r{i},bob,topic,{'a' if i % 2 or i == 4 else 'b'}")
+    rows.append("r99,ann,topic,a")
+    labels.write_text("\n".join(rows) + "\n")
+    code, out, err = run("labels", "import", project, str(labels), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["labels_set"] == 20 and report["unknown_records"] == ["r99"]
+    code, out, _ = run("agreement", project, "--field", "topic", "--json")
+    doc = json.loads(out)
+    keys = {"field", "level", "items", "annotators", "percent_agreement", "cohen_kappa",
+            "cohen_pairs", "fleiss_kappa", "krippendorff_alpha"}
+    assert code == 0 and keys <= set(doc)
+    assert doc["items"] == 10 and doc["annotators"] == 2 and doc["percent_agreement"] == 0.9
+    assert doc["cohen_pairs"][0]["a"] == "ann" and doc["cohen_pairs"][0]["b"] == "bob"
+    code, out, _ = run("agreement", project, "--field", "nope")
+    assert code == 1
+    back = tmp_path / "back.jsonl"
+    assert run("labels", "export", project, str(back))[0] == 0
+    assert len(back.read_text().splitlines()) == 20
+    code, out, _ = run("export", project, str(tmp_path / "out"), "--check", "--json")
+    check = json.loads(out)
+    assert code == 0 and not (tmp_path / "out").exists()
+    assert {item["id"] for item in check["readiness"]} >= {"eval_holdout", "pii", "size"}
+    agreement_item = next(i for i in check["readiness"] if i["id"] == "agreement")
+    assert "topic.krippendorff_alpha" in agreement_item["detail"]
+    code, out, _ = run("export", project, str(tmp_path / "out"), "--eval-fraction", "0.1",
+                       "--json")
+    assert code == 0
+    exported = json.loads(out)
+    assert {"dataset_hash", "counts", "files", "excluded"} <= set(exported)
+    assert sum(exported["counts"].values()) == 30 and exported["counts"]["eval"] == 3
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["dataset_hash"] == exported["dataset_hash"]
+    code, out, _ = run("export", project, str(tmp_path / "again"), "--from-manifest",
+                       str(tmp_path / "out" / "manifest.json"), "--json")
+    assert code == 0 and json.loads(out)["dataset_hash"] == exported["dataset_hash"]

@@ -181,6 +181,10 @@ def export(store: Store, outdir: str | Path, options: ExportOptions | None = Non
     redactor = Redactor(options.pseudonyms)
     lines = yield from _prepare(store, sel, options, redactor)
     splits = _split(store, sel, options)
+    if agreement is None:
+        from curator.core.labeling.measure import agreement_by_field
+
+        agreement = agreement_by_field(store) or None
     checklist = readiness(store, options, splits.counts, agreement)
     stop = blocking(checklist)
     if stop:

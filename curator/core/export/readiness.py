@@ -55,6 +55,10 @@ def _agreement(store: Store, agreement: Mapping[str, Any] | None,
     if not labelled:
         return True, "No labels in this project, so there is no agreement to measure."
     pilot = _count(store, "SELECT COUNT(*) FROM batches WHERE pilot")
+    if agreement is None:  # not given: measure it now
+        from curator.core.labeling.measure import agreement_by_field
+
+        agreement = agreement_by_field(store)
     if not agreement:
         return False, ("Labels exist but agreement was not measured"
                        + ("" if pilot else " (and no pilot batch was labelled by everyone)")

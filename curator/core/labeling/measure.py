@@ -1,0 +1,26 @@
+"""Agreement of a project's labels, field by field (for the CLI, the window and export)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from curator.core.labeling.agreement import field_agreement
+from curator.core.labeling.labels import ratings
+from curator.core.labeling.schema import fields
+from curator.core.store import Store
+
+
+def agreement_by_field(store: Store, batch: str | None = None) -> dict[str, dict[str, Any]]:
+    """Each labelled non-text field's agreement document (the ``agreement --json`` keys).
+
+    Empty when nothing is labelled. With ``batch``, only that batch's labels.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for fld in fields(store):
+        if fld.kind == "text":
+            continue
+        found = ratings(store, fld, batch)
+        if found:
+            out[fld.name] = field_agreement(fld.name, fld.kind, found,
+                                            options=fld.choices() or None).to_json()
+    return out
