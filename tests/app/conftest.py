@@ -25,6 +25,13 @@ def demo_project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def bare_project(tmp_path: Path) -> Path:
+    """The demo project without its sample labels (no label schema)."""
+    path, _ = build_demo(tmp_path / "bare.curator", run_job, kinds=("schema",), labels=False)
+    return path
+
+
+@pytest.fixture
 def window(qtbot, settings: QSettings) -> Iterator:  # type: ignore[no-untyped-def]
     from curator.app.main_window import MainWindow
 

@@ -19,8 +19,8 @@ from curator.core.store import Store
 
 
 @pytest.fixture
-def project(demo_project: Path) -> Iterator[Store]:
-    store = Store.open(demo_project)
+def project(bare_project: Path) -> Iterator[Store]:
+    store = Store.open(bare_project)
     sch.add_field(store, "tone", "single", ["polite", "rude", {"value": "neutral", "key": "n"}])
     sch.add_field(store, "quality", "rating", scale=5)
     sch.add_field(store, "topics", "multi", ["code", "math", "chat"])
