@@ -146,7 +146,8 @@ def import_command(project: str, files: tuple[str, ...], fmt: str, as_json: bool
 @cli.command()
 @click.argument("project", type=click.Path(exists=True, dir_okay=False))
 @click.option("--only", default="all", show_default=True,
-              help="Comma-separated checks to run: schema, pii (or all).")
+              help="Comma-separated checks to run: schema, pii, duplicates, "
+                   "contradictions (or all).")
 @click.option("--profile", type=click.Choice(["auto", "openai", "bedrock", "mistral", "trl"]),
               help="Vendor rules to check against; remembered by the project.")
 @click.option("--max-tokens", type=click.IntRange(min=1),
@@ -186,6 +187,14 @@ def scan(project: str, only: str, profile: str | None, max_tokens: int | None,
                    f"{pii['distinct_texts']:,} distinct texts (model: {pii['model']}).")
         for code, count in pii["codes"].items():
             click.echo(f"  {count:>7,}  {code}")
+    if report.similarity is not None:
+        sim = report.similarity
+        groups = sim.get("clusters", {})
+        click.echo(f"Similar examples ({sim.get('model')}, {sim.get('embedded', 0):,} texts "
+                   f"embedded, the rest from the project's cache): "
+                   f"{groups.get('exact', 0):,} exact-duplicate groups, "
+                   f"{groups.get('near', 0):,} near-duplicate groups, "
+                   f"{groups.get('contradiction', 0):,} contradictions.")
     billing = report.tokens.get("billing", {})
     if billing.get("examples"):
         click.echo(f"Tokens: ~{billing['billing_tokens']:,} billed per epoch, "

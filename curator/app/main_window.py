@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         self._seen_event = 0
         #: (settings, analyzer, warnings) of the last PII scan: the model loads once.
         self._pii_analyzer: tuple[Any, Any, list[str]] | None = None
+        #: The sentence-embedding model, loaded by the first duplicate scan.
+        self._embedder: Any = None
         self.runner = JobRunner(self)
         self.runner.session = uuid.uuid4().hex
         self.undo_stack = QUndoStack(self)
@@ -154,6 +156,16 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.dashboard, "Dashboard")
         self.pii_queue = PiiQueue()
         self.tabs.addTab(self.pii_queue, "Personal data")
+        from curator.app.duplicates_view import DiversityChart, DuplicatesView
+
+        self.duplicates = DuplicatesView()
+        self.diversity = DiversityChart()
+        dup_split = QSplitter(Qt.Orientation.Vertical)
+        dup_split.addWidget(self.duplicates)
+        dup_split.addWidget(self.diversity)
+        dup_split.setSizes([520, 260])
+        self.duplicates_tab = dup_split
+        self.tabs.addTab(dup_split, "Duplicates")
         # Labelling widgets work on an open project: made in open_project().
         self.agreement_view: Any = None
         self.adjudication: Any = None
@@ -268,12 +280,17 @@ class MainWindow(QMainWindow):
                                         checks_menu)
         self.pii_action = self._action("Find &personal data", "Ctrl+Shift+P",
                                        self.run_pii_scan, checks_menu)
+        self.similar_action = self._action("Find &duplicates and contradictions",
+                                           "Ctrl+Shift+D", self.run_similarity_scan,
+                                           checks_menu)
 
         view_menu = menu.addMenu("&View")
         self._action("&Records", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0), view_menu)
         self._action("&Dashboard", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1), view_menu)
         self._action("&Personal data", "Ctrl+3",
                      lambda: self.tabs.setCurrentWidget(self.pii_queue), view_menu)
+        self._action("D&uplicates", "Ctrl+6",
+                     lambda: self.tabs.setCurrentWidget(self.duplicates_tab), view_menu)
         self._action("&Agreement", "Ctrl+4",
                      lambda: self.tabs.setCurrentWidget(self.agreement_tab), view_menu)
         self._action("Ad&judication", "Ctrl+5",
@@ -300,6 +317,9 @@ class MainWindow(QMainWindow):
         self.pii_queue.open_record.connect(self.show_span)
         self.pii_queue.scan_requested.connect(self.run_pii_scan)
         self.pii_queue.reload_requested.connect(self._load_pii)
+        self.duplicates.keepRequested.connect(self.keep_one)
+        self.duplicates.dismissRequested.connect(self.dismiss_cluster)
+        self.duplicates.openRecordRequested.connect(self._open_key)
         self.runner.started.connect(lambda name: self._set_busy(True, name))
         self.runner.progressed.connect(self._progressed)
         self.runner.idle.connect(lambda: self._set_busy(False))
@@ -328,6 +348,7 @@ class MainWindow(QMainWindow):
         self.record_view.clear()
         self.pii_queue.set_items([], None)
         self.pii_queue.set_warnings([])
+        self.duplicates.set_store(store)
         self._build_labeling(store)
         self.setWindowTitle(f"{path.name} — Curator")
         self._remember(path)
@@ -403,6 +424,88 @@ class MainWindow(QMainWindow):
         actor = self.annotator or "unknown"
         self.submit("Checking records", lambda s: scan(s, actor=actor),
                     lambda _report: self.reload())
+
+    def run_similarity_scan(self) -> None:
+        """Embed inputs and outputs (the model loads once per window) and group them."""
+        actor = self.annotator or "unknown"
+
+        def job(store: Store) -> Job[Any]:
+            if self._embedder is None:
+                yield Progress(0, None, "Loading the sentence-embedding model")
+                from curator.core.checks.embed import SentenceTransformerEmbedder
+
+                self._embedder = SentenceTransformerEmbedder()
+            return (yield from scan(store, ["duplicates", "contradictions"], actor=actor,
+                                    embedder=self._embedder))
+
+        def done(report: Any) -> None:
+            groups = (report.similarity or {}).get("clusters", {})
+            self.statusBar().showMessage(
+                f"{groups.get('exact', 0):,} exact-duplicate groups, "
+                f"{groups.get('near', 0):,} near-duplicate groups, "
+                f"{groups.get('contradiction', 0):,} contradictions.", 12000)
+            self.reload()
+            if self.tabs.currentWidget() is self.duplicates_tab:
+                self._load_duplicates()
+
+        self.submit("Finding duplicates and contradictions", job, done)
+
+    def _load_duplicates(self) -> None:
+        from curator.core.checks.similarity import diversity_report
+
+        if self.store is None:
+            return
+        self.duplicates.set_store(self.store)  # reads the groups (small) on this thread
+
+        def job(store: Store) -> Job[Any]:
+            yield Progress(0, None, "Diversity report")
+            return diversity_report(store)
+
+        self.submit("Diversity report", job, self.diversity.show_report)
+
+    def keep_one(self, cluster_id: int, record_id: int) -> None:
+        """Keep one example of a group, reject the others (undoable)."""
+        from curator.core.checks.similarity import cluster_findings, keep_one
+        from curator.core.store.review import restore_reviews
+
+        actor = self.annotator or "unknown"
+
+        def do(store: Store) -> Any:
+            ids = cluster_findings(store, cluster_id)
+            return ids, keep_one(store, cluster_id, record_id, actor)
+
+        def undo(store: Store, token: Any) -> None:
+            ids, reviews = token
+            with store.atomic():
+                restore_reviews(store, reviews, actor)
+                finding_store.set_status(store, ids, "open", actor)
+
+        self.undo_stack.push(CoreCommand(self.submit, "Keep one, reject the rest", do, undo,
+                                         self._after_duplicates_change))
+
+    def dismiss_cluster(self, cluster_id: int) -> None:
+        """Mark a group as intended variation (undoable)."""
+        from curator.core.checks.similarity import cluster_findings
+
+        actor = self.annotator or "unknown"
+        self.undo_stack.push(CoreCommand(
+            self.submit, "Mark as intended variation",
+            lambda s: finding_store.set_status(s, cluster_findings(s, cluster_id),
+                                               "dismissed", actor),
+            lambda s, before: finding_store.restore_status(s, before, actor),
+            self._after_duplicates_change))
+
+    def _after_duplicates_change(self) -> None:
+        self._after_change()
+        if self.store is not None:
+            self.duplicates.refresh()
+
+    def _open_key(self, key: str) -> None:
+        if self.store is None:
+            return
+        record = self.store.record(key)
+        if record is not None:
+            self.show_record(int(record["id"]))
 
     def run_pii_scan(self) -> None:
         """Look for personal data (the language model is loaded once per window)."""
@@ -691,6 +794,8 @@ class MainWindow(QMainWindow):
             self._load_pii()
         elif self.tabs.widget(index) is self.agreement_tab:
             self._load_agreement()
+        elif self.tabs.widget(index) is self.duplicates_tab:
+            self._load_duplicates()
         elif self.tabs.widget(index) is self.adjudication_tab and self.adjudication:
             self.adjudication.reload_fields()
             self.adjudication.refresh()

@@ -223,3 +223,31 @@ def test_labels_agreement_and_export_commands(tmp_path: Path) -> None:
     code, out, _ = run("export", project, str(tmp_path / "again"), "--from-manifest",
                        str(tmp_path / "out" / "manifest.json"), "--json")
     assert code == 0 and json.loads(out)["dataset_hash"] == exported["dataset_hash"]
+
+
+def test_scan_duplicates_and_contradictions_json_has_related(tmp_path: Path) -> None:
+    """The real embedding model, offline: related keys on duplicate and contradiction."""
+    def line(key: str, user: str, answer: str) -> str:
+        return json.dumps({"id": key, "messages": [
+            {"role": "user", "content": user}, {"role": "assistant", "content": answer}]})
+
+    data = tmp_path / "d.jsonl"
+    data.write_text("\n".join([
+        line("a", "How do I reset my password?", "Use the reset link on the sign-in page."),
+        line("b", "How do I reset my password?", "Use the reset link on the sign-in page."),
+        line("c", "I can't log in to my account.", "Reset your password from the sign-in page."),
+        line("d", "I can't log in to my account.", "Your invoice is under Billing, Invoices."),
+        line("e", "What are your opening hours?", "We are open 9 to 5 on weekdays."),
+    ]) + "\n")
+    project = str(tmp_path / "p.curator")
+    assert run("import", project, str(data))[0] == 0
+    code, out, _ = run("scan", project, "--only", "duplicates,contradictions", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["findings"]["duplicate"] == 2 and doc["findings"]["contradiction"] == 2
+    code, out, _ = run("findings", project, "--kind", "contradiction", "--json")
+    related = {item["record"]: item["related"] for item in json.loads(out)}
+    assert related == {"c": ["d"], "d": ["c"]}
+    code, out, _ = run("findings", project, "--kind", "duplicate", "--json")
+    assert {item["record"]: item["related"] for item in json.loads(out)} == {
+        "a": ["b"], "b": ["a"]}

@@ -22,7 +22,7 @@ from curator.core.store import Store
 
 SCHEMA_DETECTOR = "curator.schema"
 SCHEMA_VERSION = "1"
-KINDS = ("schema", "pii")
+KINDS = ("schema", "pii", "duplicates", "contradictions")
 #: What ``scan`` runs when not told: the checks that need no model.
 DEFAULT_KINDS = ("schema",)
 
@@ -39,15 +39,18 @@ class ScanReport(BaseModel):
     missing_system: int = 0
     missing_user: int = 0
     pii: dict[str, Any] | None = None
+    similarity: dict[str, Any] | None = None
     warnings: list[str] = Field(default_factory=list)
 
 
 def scan(store: Store, only: Sequence[str] = DEFAULT_KINDS, actor: str = "system",
-         pii_analyzer: Any = None) -> Job[ScanReport]:
+         pii_analyzer: Any = None, embedder: Any = None) -> Job[ScanReport]:
     """Run the checks named in ``only`` as one transaction.
 
     ``pii_analyzer``: a :class:`curator.core.checks.pii.Analyzer` built beforehand (the
     window keeps one, it takes seconds to load); built from the project settings if None.
+    ``embedder``: the sentence-embedding model for duplicates and contradictions (the
+    bundled all-MiniLM-L6-v2 if None).
     """
     unknown = [name for name in only if name not in KINDS]
     if unknown:
@@ -65,9 +68,32 @@ def scan(store: Store, only: Sequence[str] = DEFAULT_KINDS, actor: str = "system
             report.pii = result
             report.warnings.extend(result["warnings"])
             report.findings["pii"] = result["findings"]
+        similar = [k for k in ("duplicates", "contradictions") if k in only]
+        if similar:
+            from curator.core.checks.similarity import similarity_scan
+
+            result = yield from similarity_scan(store, embedder, similar,
+                                                _final_labels(store), actor)
+            report.similarity = result
+            report.findings.update(result["findings"])
         store.log_event(actor, "scan", None, {"checks": list(only),
                                               "findings": report.findings})
     return report
+
+
+def _final_labels(store: Store) -> dict[int, str] | None:
+    """Each record's final single-choice labels as one string, for label contradictions
+    (same input, different final label); None when nothing is labelled."""
+    from curator.core.labeling.labels import final_labels
+    from curator.core.labeling.schema import fields
+
+    combined: dict[int, list[str]] = {}
+    for fld in fields(store):
+        if fld.kind != "single":
+            continue
+        for record_id, value in final_labels(store, fld).items():
+            combined.setdefault(record_id, []).append(f"{fld.name}={value}")
+    return {rid: "; ".join(parts) for rid, parts in combined.items()} or None
 
 
 def _invalid_finding(code: str | None, error: str | None) -> FindingDraft:

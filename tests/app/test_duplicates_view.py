@@ -1,0 +1,125 @@
+"""The duplicates view and the diversity chart, over a scanned project (fake embedder)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from curator.app.duplicates_view import DiversityChart, DuplicatesView, diff_html
+from curator.core.checks import similarity as sim
+from curator.core.checks.embed import HashingEmbedder
+from curator.core.ingest import import_files
+from curator.core.jobs import run_job
+from curator.core.store import Store
+
+SYSTEM = "You are a helpful support assistant."
+
+
+def _conv(key: str, user: str, answer: str) -> str:
+    return json.dumps({"id": key, "messages": [
+        {"role": "system", "content": SYSTEM}, {"role": "user", "content": user},
+        {"role": "assistant", "content": answer}]}) + "\n"
+
+
+@pytest.fixture
+def scanned(tmp_path: Path) -> Iterator[Store]:
+    data = tmp_path / "data.jsonl"
+    data.write_text(
+        _conv("a", "How do I reset my password?", "Use the reset link on the sign-in page.")
+        + _conv("b", "how do i reset my password?", "Use the reset link on the sign-in page.")
+        + _conv("c", "How do I reset my password?", "Use the reset link on the sign-in page.")
+        + _conv("d", "Is the Pro plan $29 a month?", "Yes.")
+        + _conv("e", "Is the Pro plan $29 a month?", "No.")
+        + _conv("f", "Where is my parcel?", "It left our warehouse yesterday."),
+        encoding="utf-8")
+    with Store.open(tmp_path / "p.curator", create=True) as store:
+        run_job(import_files(store, [data]))
+        run_job(sim.similarity_scan(store, HashingEmbedder()))
+        yield store
+
+
+def test_diff_highlights_only_changed_words() -> None:
+    out = diff_html("the cat sat <here>", "the dog sat <here>", "#ff0")
+    assert out == 'the <span style="background-color:#ff0">cat</span> sat &lt;here&gt;'
+    assert "span" not in diff_html("same words", "same words", "#ff0")
+
+
+def test_lists_groups_and_shows_members_side_by_side(  # type: ignore[no-untyped-def]
+        qtbot, scanned: Store) -> None:
+    view = DuplicatesView()
+    qtbot.addWidget(view)
+    view.set_store(scanned)
+    kinds = [view.list.topLevelItem(i).text(0) for i in range(view.list.topLevelItemCount())]
+    assert kinds == ["Contradiction", "Exact duplicate"]
+    assert view.panels == [] and not view.dismiss_button.isEnabled()
+    view.list.setCurrentItem(view.list.topLevelItem(1))
+    assert [p.member["key"] for p in view.panels] == ["a", "b", "c"]
+    assert "Exact duplicate" in view.heading.text()
+    view.list.setCurrentItem(view.list.topLevelItem(0))
+    assert [p.member["key"] for p in view.panels] == ["d", "e"]
+    # The differing answer is highlighted.
+    assert "background-color" in view.panels[1].text.toHtml()
+    view.filter.setCurrentIndex(3)  # near duplicates only
+    assert view.list.topLevelItemCount() == 0
+
+
+def test_actions_are_signals_and_core_functions_apply_them(  # type: ignore[no-untyped-def]
+        qtbot, scanned: Store) -> None:
+    view = DuplicatesView()
+    qtbot.addWidget(view)
+    view.set_store(scanned)
+    view.keepRequested.connect(lambda cid, rid: (sim.keep_one(scanned, cid, rid, "tester"),
+                                                 view.refresh()))
+    view.dismissRequested.connect(lambda cid: (sim.dismiss_cluster(scanned, cid, "tester"),
+                                               view.refresh()))
+    opened: list[str] = []
+    view.openRecordRequested.connect(opened.append)
+
+    exact_id = next(c["id"] for c in sim.clusters(scanned) if c["kind"] == "exact")
+    assert view.select_cluster(exact_id)
+    with qtbot.waitSignal(view.openRecordRequested):
+        qtbot.mouseClick(view.panels[2].open_button, Qt.MouseButton.LeftButton)
+    assert opened == ["c"]
+    with qtbot.waitSignal(view.keepRequested) as blocker:
+        qtbot.mouseClick(view.panels[1].keep_button, Qt.MouseButton.LeftButton)
+    keep_id = dict(scanned.db.execute("SELECT key, id FROM records"))["b"]
+    assert blocker.args == [exact_id, keep_id]
+    reviews = dict(scanned.db.execute("SELECT key, review FROM records"))
+    assert (reviews["a"], reviews["b"], reviews["c"]) == ("rejected", "unreviewed", "rejected")
+    # The handled group drops out of the list unless asked for.
+    assert view.list.topLevelItemCount() == 1
+    view.show_resolved.setChecked(True)
+    assert view.list.topLevelItemCount() == 2
+
+    view.show_resolved.setChecked(False)
+    view.list.setCurrentItem(view.list.topLevelItem(0))
+    with qtbot.waitSignal(view.dismissRequested):
+        qtbot.mouseClick(view.dismiss_button, Qt.MouseButton.LeftButton)
+    assert {f["status"] for f in scanned.findings(kind="contradiction")} == {"dismissed"}
+    assert view.list.topLevelItemCount() == 0
+
+
+def test_empty_project_says_what_to_do(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
+    view = DuplicatesView()
+    qtbot.addWidget(view)
+    view.set_store(store)
+    assert "Run the duplicate" in view.count_label.text()
+
+
+def test_diversity_chart_draws_the_report(  # type: ignore[no-untyped-def]
+        qtbot, scanned: Store) -> None:
+    chart = DiversityChart()
+    qtbot.addWidget(chart)
+    chart.show_report(sim.diversity_report(scanned))
+    assert len(chart.map_chart.series()) == 2
+    points = sum(s.count() for s in chart.map_chart.series())
+    assert points == 6
+    assert len(chart.size_chart.series()) == 1
+    assert "6</b> examples" in chart.summary.text()
+    chart.show_report({"records": 0, "map": {"points": [], "note": "Run the scan"},
+                       "clusters": {"sizes": {}}})
+    assert chart.map_chart.series() == [] and chart.map_chart.title() == "Run the scan"
