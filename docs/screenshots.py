@@ -71,6 +71,31 @@ def main() -> int:
         shoot(app, window, "pii")
         queue.open_current()
         shoot(app, window, "pii-record")
+        # duplicates (the real embedding model) and the diversity map
+        window.run_similarity_scan()
+        settle(app, window)
+        window.tabs.setCurrentWidget(window.duplicates_tab)
+        settle(app, window)
+        groups = window.duplicates._clusters
+        contradiction = next((g for g in groups if g["kind"] == "contradiction"), None)
+        if contradiction is not None:
+            window.duplicates.select_cluster(contradiction["id"])
+        shoot(app, window, "duplicates")
+        # labelling: the panel beside a record of the demo's pilot batch
+        window.tabs.setCurrentIndex(0)
+        window.select_row(keys.index("acme-002"))
+        window.toggle_labeling()
+        shoot(app, window, "labelling")
+        window.tabs.setCurrentWidget(window.agreement_tab)
+        settle(app, window)
+        shoot(app, window, "agreement")
+        window.export_dataset()
+        dialog = window.export_dialog
+        dialog.resize(1300, 820)
+        settle(app, window, 1.5)
+        dialog.grab().save(str(DOCS / "screenshot-export.png"))
+        print(DOCS / "screenshot-export.png")
+        dialog.close()
         window.close()
     return 0
 

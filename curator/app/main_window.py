@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
+    QFrame,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -180,6 +182,8 @@ class MainWindow(QMainWindow):
         self.label_dock.setWidget(self._placeholder("Open a project to label it."))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.label_dock)
         self.label_dock.hide()
+        #: Whether the labelling panel is wanted (it shows on the Records tab only).
+        self.labeling_wanted = False
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -264,6 +268,12 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(action)
             self.addAction(action)
         self._action("&Find", QKeySequence.StandardKey.Find, self._focus_search, edit_menu)
+
+        labels_menu = menu.addMenu("&Labels")
+        self._action("&Fields and guidelines…", None, self.open_schema_dialog, labels_menu)
+        self._action("&Annotators and batches…", None, self.open_batch_dialog, labels_menu)
+        labels_menu.addSeparator()
+        self._action("&Next unlabelled", "Ctrl+Shift+N", self.next_unlabelled, labels_menu)
 
         review_menu = menu.addMenu("&Review")
         self.review_actions = {}
@@ -788,6 +798,7 @@ class MainWindow(QMainWindow):
     # -- dashboard -----------------------------------------------------------------
 
     def _tab_changed(self, index: int) -> None:
+        self._show_label_dock()
         if index == 1:
             self._load_dashboard()
         elif self.tabs.widget(index) is self.pii_queue:
@@ -815,10 +826,17 @@ class MainWindow(QMainWindow):
         self.labeling.next_requested.connect(self.next_unlabelled)
         self.labeling.failed.connect(self.show_error)
         old = self.label_dock.widget()
-        self.label_dock.setWidget(self.labeling)
+        scroll = QScrollArea()  # a narrow dock scrolls instead of widening the window
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.labeling)
+        self.label_dock.setWidget(scroll)
+        self.label_dock.setMinimumWidth(min(420, self.labeling.minimumSizeHint().width() + 24))
         if old is not None:
             old.deleteLater()
-        self.label_dock.setVisible(bool(fields(store)))
+        self.labeling_wanted = bool(fields(store))
+        self._show_label_dock()
         adjudication = AdjudicationView(store, name)
         adjudication.open_record.connect(self.show_record)
         adjudication.failed.connect(self.show_error)
@@ -829,18 +847,61 @@ class MainWindow(QMainWindow):
         self._replace_tab(self.agreement_tab, view, "Agreement")
         self.agreement_view = self.agreement_tab = view
 
+    def open_schema_dialog(self) -> None:
+        from curator.app.label_setup import SchemaDialog
+
+        if self.store is None:
+            self.show_error("Open a project first (File → Open project).")
+            return
+        dialog = SchemaDialog(self.store, self.annotator or "unknown", self)
+        dialog.changed.connect(self._labels_changed)
+        dialog.exec()
+
+    def open_batch_dialog(self) -> None:
+        from curator.app.label_setup import BatchDialog
+
+        if self.store is None:
+            self.show_error("Open a project first (File → Open project).")
+            return
+        dialog = BatchDialog(self.store, self.annotator or "unknown", self)
+        dialog.changed.connect(self._labels_changed)
+        dialog.exec()
+
+    def _labels_changed(self) -> None:
+        """The label schema, annotators or batches changed: refresh what shows them."""
+        from curator.core.labeling.schema import fields
+
+        if self.store is None:
+            return
+        if self.labeling is not None:
+            self.labeling.reload_schema()
+            self.labeling.set_record(self.current_id)
+            self.labeling_wanted = self.labeling_wanted or bool(fields(self.store))
+            self._show_label_dock()
+        if self.adjudication is not None:
+            self.adjudication.reload_fields()
+
     def toggle_labeling(self) -> None:
         """Show the labelling panel and put the keyboard in it (or hide it)."""
         if self.labeling is None:
             return
         if self.label_dock.isVisible() and self.labeling.hasFocus():
-            self.label_dock.hide()
+            self.labeling_wanted = False
+            self._show_label_dock()
             self.table.setFocus()
             return
         self.labeling.reload_schema()
         self.labeling.set_record(self.current_id)
-        self.label_dock.show()
+        self.labeling_wanted = True
+        self.tabs.setCurrentIndex(0)
+        self._show_label_dock()
         self.labeling.setFocus()
+
+    def _show_label_dock(self) -> None:
+        visible = self.labeling_wanted and self.tabs.currentIndex() == 0
+        self.label_dock.setVisible(visible)
+        if visible:
+            self.resizeDocks([self.label_dock], [400], Qt.Orientation.Horizontal)
 
     def next_unlabelled(self) -> None:
         from curator.core.labeling.assignment import next_unlabelled
@@ -920,7 +981,8 @@ class MainWindow(QMainWindow):
                     f"line {r.line}: {r.reason}" for r in report.rejected[:15]))
             if self.labeling is not None:
                 self.labeling.reload_schema()
-                self.label_dock.show()
+                self.labeling_wanted = True
+                self._show_label_dock()
             if self.adjudication is not None:
                 self.adjudication.reload_fields()
             self._after_change()

@@ -93,3 +93,23 @@ def test_export_dialog_exports_from_the_window(qtbot, window, wait_idle, demo_pr
     assert (outdir / "train.jsonl").exists()
     dialog.close()
     QApplication.processEvents()
+
+
+def test_fields_dialog_from_the_menu_adds_a_field_the_panel_shows(
+        qtbot, window, wait_idle, bare_project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from curator.app import label_setup
+    from curator.core.labeling.schema import add_field
+
+    assert window.open_project(bare_project)
+    wait_idle(window)
+    assert not window.label_dock.isVisible()  # no label schema yet
+
+    def fake_exec(dialog) -> int:  # type: ignore[no-untyped-def]
+        add_field(dialog.store, "tone", "single", ["polite", "rude"], actor="tester")
+        dialog.changed.emit()
+        return 0
+
+    monkeypatch.setattr(label_setup.SchemaDialog, "exec", fake_exec)
+    window.open_schema_dialog()
+    assert window.label_dock.isVisible()
+    assert [box.field.name for box in window.labeling.boxes] == ["tone"]
