@@ -42,7 +42,7 @@ from curator.core.labeling.schema import LabelField
 from curator.core.store import Store
 
 #: Choice buttons per row before wrapping.
-COLUMNS = 3  # fits the labelling dock beside the record
+COLUMNS = 2  # fits the labelling dock beside the record
 _NAV_KEYS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Backspace, Qt.Key.Key_Delete,
              Qt.Key.Key_Return, Qt.Key.Key_Enter}
 STYLE = """

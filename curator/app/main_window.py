@@ -832,7 +832,7 @@ class MainWindow(QMainWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.labeling)
         self.label_dock.setWidget(scroll)
-        self.label_dock.setMinimumWidth(min(420, self.labeling.minimumSizeHint().width() + 24))
+        self.label_dock.setMinimumWidth(300)
         if old is not None:
             old.deleteLater()
         self.labeling_wanted = bool(fields(store))
@@ -901,7 +901,7 @@ class MainWindow(QMainWindow):
         visible = self.labeling_wanted and self.tabs.currentIndex() == 0
         self.label_dock.setVisible(visible)
         if visible:
-            self.resizeDocks([self.label_dock], [400], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.label_dock], [340], Qt.Orientation.Horizontal)
 
     def next_unlabelled(self) -> None:
         from curator.core.labeling.assignment import next_unlabelled
