@@ -106,10 +106,16 @@ class RatingMatrix:
         except (IndexError, TypeError, KeyError):
             raise AgreementError("Each rating needs an item, an annotator and a "
                                  "value.") from None
-        item_index = {item: i for i, item in enumerate(dict.fromkeys(items_col))}
+        fast = _codes_of_ints(items_col)
+        if fast is not None:  # record ids: numpy does the bookkeeping (sorted order)
+            unique_items, rows = fast
+            item_index = {int(item): i for i, item in enumerate(unique_items)}
+        else:
+            item_index = {item: i for i, item in enumerate(dict.fromkeys(items_col))}
+            rows = np.fromiter(map(item_index.__getitem__, items_col), np.int64,
+                               len(triples))
         annotators = sorted(dict.fromkeys(annotators_col), key=str)
         annotator_index = {a: j for j, a in enumerate(annotators)}
-        rows = np.fromiter(map(item_index.__getitem__, items_col), np.int64, len(triples))
         cols = np.fromiter(map(annotator_index.__getitem__, annotators_col), np.int64,
                            len(triples))
         values, positions, value_codes = _encode(values_col, level, order)
@@ -205,6 +211,20 @@ def _check_domain_size(size: int) -> None:
 
 def _freeze(value: Any) -> Any:
     return frozenset(value) if isinstance(value, list | set | tuple) else value
+
+
+def _codes_of_ints(column: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sorted distinct values and each entry's index, when every entry is an int."""
+    if not column or type(column[0]) is not int:
+        return None
+    try:
+        array = np.fromiter(column, np.int64, len(column))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if any(type(v) is not int for v in column[:: max(1, len(column) // 64)]):
+        return None  # bools or numpy ints would be silently folded in
+    unique, inverse = np.unique(array, return_inverse=True)
+    return unique, inverse.astype(np.int64)
 
 
 def _encode(raw: Sequence[Any], level: Level, order: Sequence[Any] | None
