@@ -296,6 +296,39 @@ def demo(project: str | None, no_gui: bool, screenshot: str | None) -> None:
     click.echo(f"Open it: curator gui {path}")
 
 
+@cli.command("settings")
+@click.argument("project", type=click.Path(exists=True, dir_okay=False))
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@reports_errors
+def settings_command(project: str, key: str | None, value: str | None) -> None:
+    """Show or change PROJECT's settings (VALUE is JSON).
+
+    \b
+    curator settings p.curator                     # all settings
+    curator settings p.curator pii                 # one
+    curator settings p.curator pii '{"model": "en_core_web_lg", "threshold": 0.6}'
+    curator settings p.curator similarity '{"near_duplicate": 0.92}'
+    """
+    from curator.core.settings import KNOWN, set_project_setting, show_settings
+
+    with open_store(project) as store:
+        if key is None:
+            emit(show_settings(store))
+            return
+        if key not in KNOWN:
+            raise CuratorError(f'Unknown setting "{key}"; known: {", ".join(sorted(KNOWN))}.')
+        if value is None:
+            emit(show_settings(store)[key])
+            return
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise CuratorError(f"The value is not JSON ({exc.msg}); quote strings, e.g. "
+                               "'\"openai\"'.") from None
+        emit(set_project_setting(store, key, parsed, actor_name()))
+
+
 @cli.command("export")
 @click.argument("project", type=click.Path(exists=True, dir_okay=False))
 @click.argument("outdir", type=click.Path(file_okay=False))

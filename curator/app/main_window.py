@@ -326,6 +326,7 @@ class MainWindow(QMainWindow):
         self.pii_queue.action.connect(self.finding_action)
         self.pii_queue.open_record.connect(self.show_span)
         self.pii_queue.scan_requested.connect(self.run_pii_scan)
+        self.pii_queue.settings_requested.connect(self.open_pii_settings)
         self.pii_queue.reload_requested.connect(self._load_pii)
         self.duplicates.keepRequested.connect(self.keep_one)
         self.duplicates.dismissRequested.connect(self.dismiss_cluster)
@@ -537,6 +538,24 @@ class MainWindow(QMainWindow):
             return report
 
         self.submit("Finding personal data", job, self._pii_scanned)
+
+    def open_pii_settings(self) -> None:
+        from curator.app.pii_settings import PiiSettingsDialog
+        from curator.core.checks.pii import settings_from_store
+        from curator.core.settings import set_project_setting
+
+        if self.store is None:
+            self.show_error("Open a project first (File → Open project).")
+            return
+        dialog = PiiSettingsDialog(settings_from_store(self.store), self)
+        self.pii_settings_dialog = dialog
+        if dialog.exec() != PiiSettingsDialog.DialogCode.Accepted:
+            return
+        chosen, actor = dialog.settings(), self.annotator or "unknown"
+        self.submit("Saving settings",
+                    lambda s: _one_step(lambda: set_project_setting(s, "pii", chosen, actor)),
+                    lambda _: self.statusBar().showMessage(
+                        "Personal-data settings saved; they apply to the next scan.", 8000))
 
     def _pii_scanned(self, report: Any) -> None:
         self.pii_queue.set_warnings(report.warnings)
@@ -1067,6 +1086,12 @@ class MainWindow(QMainWindow):
             self.store.close()
             self.store = None
         event.accept()
+
+
+def _one_step(call: Any) -> Job[Any]:
+    """A job of one step around ``call``."""
+    return call()
+    yield  # pragma: no cover - makes this a generator
 
 
 def about_text() -> str:

@@ -120,6 +120,8 @@ class PiiQueue(QWidget):
     open_record = Signal(int, int)
     #: The user asked for (another) scan.
     scan_requested = Signal()
+    #: The user asked for the settings dialog.
+    settings_requested = Signal()
     #: The filters changed: reload the queue with ``show()``.
     reload_requested = Signal()
 
@@ -143,7 +145,10 @@ class PiiQueue(QWidget):
                                     "more in every message (Ctrl+Shift+P).")
         top.addWidget(self.show_filter)
         top.addWidget(self.type_filter)
+        self.settings_button = QPushButton("Settings…")
+        self.settings_button.setToolTip("Language model, types, threshold, allow-list.")
         top.addWidget(self.summary, 1)
+        top.addWidget(self.settings_button)
         top.addWidget(self.scan_button)
         layout.addLayout(top)
 
@@ -209,6 +214,7 @@ class PiiQueue(QWidget):
         self.show_filter.activated.connect(lambda _i: self.reload_requested.emit())
         self.type_filter.activated.connect(lambda _i: self._apply_type())
         self.scan_button.clicked.connect(self.scan_requested.emit)
+        self.settings_button.clicked.connect(self.settings_requested.emit)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.all_items: list[dict[str, Any]] = []
         self.set_items([], None)

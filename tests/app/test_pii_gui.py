@@ -175,3 +175,29 @@ def test_without_a_model_the_window_says_patterns_only(
     assert "no_such_spacy_model" in banner.text()
     codes = {f["code"] for f in window.store.findings(kind="pii")}
     assert "EMAIL_ADDRESS" in codes and "PERSON" not in codes
+
+
+def test_settings_dialog_saves_the_project_setting(qtbot, window, wait_idle,
+                                                   demo_project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from curator.app.pii_settings import PiiSettingsDialog
+
+    assert window.open_project(demo_project)
+    wait_idle(window)
+
+    def fake_exec(dialog) -> int:  # type: ignore[no-untyped-def]
+        dialog.model.setText("en_core_web_lg")
+        dialog.threshold.setValue(0.7)
+        dialog.allow.setPlainText("Acme Cloud\n\nAcme Cloud's")
+        for i in range(dialog.types.count()):
+            if dialog.types.item(i).data(Qt.ItemDataRole.UserRole) == "DATE_TIME":
+                dialog.types.item(i).setCheckState(Qt.CheckState.Checked)
+        return PiiSettingsDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(PiiSettingsDialog, "exec", fake_exec)
+    window.pii_queue.settings_button.click()
+    wait_idle(window)
+    with Store.open(demo_project) as store:
+        saved = store.setting("pii")
+    assert saved["model"] == "en_core_web_lg" and saved["threshold"] == 0.7
+    assert saved["allow_list"] == ["Acme Cloud", "Acme Cloud's"]
+    assert "DATE_TIME" in saved["entities"] and "PERSON" in saved["entities"]

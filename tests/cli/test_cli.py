@@ -251,3 +251,17 @@ def test_scan_duplicates_and_contradictions_json_has_related(tmp_path: Path) -> 
     code, out, _ = run("findings", project, "--kind", "duplicate", "--json")
     assert {item["record"]: item["related"] for item in json.loads(out)} == {
         "a": ["b"], "b": ["a"]}
+
+
+def test_settings_command_checks_and_stores(tmp_path: Path, data: Path) -> None:
+    project = str(tmp_path / "p.curator")
+    run("import", project, str(data))
+    code, out, _ = run("settings", project, "pii", '{"threshold": 0.6, "model": null}')
+    assert code == 0 and json.loads(out)["threshold"] == 0.6
+    assert json.loads(run("settings", project)[1])["pii"]["model"] is None
+    code, _, err = run("settings", project, "pii", '{"threshold": 2}')
+    assert code == 1 and "threshold" in err
+    code, _, err = run("settings", project, "colour", '"red"')
+    assert code == 1 and "Unknown setting" in err
+    code, out, _ = run("settings", project, "profile", '"bedrock"')
+    assert code == 0 and json.loads(out) == "bedrock"
