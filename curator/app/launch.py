@@ -52,6 +52,8 @@ def ask_annotator(window: MainWindow, settings: QSettings) -> None:
         if name:
             settings.setValue("annotator", name)
     window.annotator = name or os.environ.get("USER", "unknown")
+    window.model.viewer = window.annotator
+    window.model.refresh_rows()
 
 
 def wait_until_idle(window: MainWindow, timeout_ms: int = 120_000) -> None:

@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((130, 300, 90, 110, 60, 150)):
+        for column, width in enumerate((130, 280, 90, 110, 170, 60, 150)):
             self.table.setColumnWidth(column, width)
 
         self.record_view = RecordView()
@@ -353,6 +353,7 @@ class MainWindow(QMainWindow):
         if self.store is not None:
             self.store.close()
         self.store, self.project = store, path
+        self.model.viewer = self.annotator or None
         self.model.set_store(store)
         self.undo_stack.clear()
         self.current_id = None

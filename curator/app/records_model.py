@@ -19,7 +19,8 @@ from curator.core.store import Store
 from curator.core.store.browse import table_rows
 
 COLUMNS = (("key", "Record"), ("first_user", "First user message"), ("review", "Review"),
-           ("findings", "Findings"), ("tokens", "Tokens"), ("source", "Source"))
+           ("findings", "Findings"), ("labels", "Labels"), ("tokens", "Tokens"),
+           ("source", "Source"))
 PAGE = 200
 CACHE_PAGES = 50
 REVIEW_COLOURS = {"accepted": "#2e7d32", "rejected": "#c62828", "needs-edit": "#ef8f00"}
@@ -33,6 +34,8 @@ class RecordTableModel(QAbstractTableModel):
     def __init__(self, store: Store | None = None) -> None:
         super().__init__()
         self.store = store
+        #: Whose labels the Labels column may show (blind batches hide the others').
+        self.viewer: str | None = None
         self.ids = array("q")
         self._pages: OrderedDict[int, dict[int, dict[str, Any]]] = OrderedDict()
 
@@ -74,7 +77,7 @@ class RecordTableModel(QAbstractTableModel):
         rows = self._pages.get(page)
         if rows is None:
             ids = self.ids[page * PAGE:(page + 1) * PAGE]
-            rows = table_rows(self.store, list(ids))
+            rows = table_rows(self.store, list(ids), self.viewer)
             self._pages[page] = rows
             if len(self._pages) > CACHE_PAGES:
                 self._pages.popitem(last=False)
@@ -106,8 +109,8 @@ class RecordTableModel(QAbstractTableModel):
         name = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, name)
-        if role == Qt.ItemDataRole.ToolTipRole and name == "first_user":
-            return row["first_user"]
+        if role == Qt.ItemDataRole.ToolTipRole and name in ("first_user", "labels"):
+            return row.get(name)
         if role == Qt.ItemDataRole.ForegroundRole:
             if name == "review" and row["review"] in REVIEW_COLOURS:
                 return QBrush(QColor(REVIEW_COLOURS[row["review"]]))

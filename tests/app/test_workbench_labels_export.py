@@ -113,3 +113,24 @@ def test_fields_dialog_from_the_menu_adds_a_field_the_panel_shows(
     window.open_schema_dialog()
     assert window.label_dock.isVisible()
     assert [box.field.name for box in window.labeling.boxes] == ["tone"]
+
+
+def test_labels_column_is_blind_for_annotators_not_for_adjudicators(
+        qtbot, window, wait_idle, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    from curator.app.records_model import COLUMNS
+    from curator.core.labeling.assignment import add_annotator
+
+    column = [name for name, _ in COLUMNS].index("labels")
+    assert window.open_project(demo_project)
+    wait_idle(window)
+
+    def shown(key: str) -> str:
+        keys = [window.model.row_data(r)["key"] for r in range(window.model.rowCount())]
+        return str(window.model.index(keys.index(key), column).data() or "")
+
+    assert shown("acme-001") == ""  # the pilot is blind: alice, bob and chen's are hidden
+    with Store.open(demo_project) as store:
+        add_annotator(store, "tester", role="adjudicator")
+    window.model.refresh_rows()
+    assert shown("acme-001") == "intent: account · helpfulness: 5"
+    assert "intent: ?" in shown("acme-003")  # bob said technical: not agreed
