@@ -197,3 +197,13 @@ def test_cancelling_the_job_stops_between_chunks(analyzer: pii.Analyzer,
     assert next(job).done == 3
     job.close()
     assert len(calls) == 3
+
+
+def test_worker_processes_find_what_one_process_finds(analyzer: pii.Analyzer) -> None:
+    """Above ``parallel_min`` texts the work is split over spawned processes."""
+    texts = [f"Call Maria Lopez on +1 415 555 01{i:02d} or mail m{i}@example.com"
+             for i in range(24)]
+    split = variant(analyzer, parallel_min=1, workers=2)
+    assert pii._workers_for(split.settings, len(texts)) == min(2, os.cpu_count() or 1)
+    assert pii.run_job(pii.detect_job(texts, split, chunk=6)) == [
+        analyzer.analyze(t) for t in texts]

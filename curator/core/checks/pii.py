@@ -52,7 +52,7 @@ from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, Field
 
-from curator.core.jobs import Job, Progress
+from curator.core.jobs import Job, Progress, run_job
 from curator.core.model import Conversation, FindingDraft
 
 PII_DETECTOR = "curator.pii"
@@ -435,16 +435,10 @@ def detect_job(texts: Sequence[str], analyzer: Analyzer,
                              f"{total:,} to analyse")
     chunks = [todo[i:i + chunk] for i in range(0, total, chunk)]
     workers = _workers_for(analyzer.settings, total)
-    done = 0
+    pool = None
     if workers == 1:
-        for part in chunks:
-            found = _analyze_chunk(analyzer, [t for _, t in part])
-            new = [(h, spans) for (h, _), spans in zip(part, found, strict=True)]
-            known.update(new)
-            if cache is not None:
-                cache.put_many(settings_hash, new)
-            done += len(part)
-            yield Progress(done, total, f"PII: {done:,} of {total:,} texts analysed")
+        results: Iterator[list[list[Span]]] = (
+            _analyze_chunk(analyzer, [t for _, t in part]) for part in chunks)
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -452,17 +446,19 @@ def detect_job(texts: Sequence[str], analyzer: Analyzer,
         ctx = multiprocessing.get_context("spawn")  # safe with threads (GUI)
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                    initargs=(analyzer.settings.model_dump_json(),))
-        try:
-            futures = [pool.submit(_worker_run, [t for _, t in part]) for part in chunks]
-            for part, fut in zip(chunks, futures, strict=True):
-                found = fut.result()
-                new = [(h, spans) for (h, _), spans in zip(part, found, strict=True)]
-                known.update(new)
-                if cache is not None:
-                    cache.put_many(settings_hash, new)
-                done += len(part)
-                yield Progress(done, total, f"PII: {done:,} of {total:,} texts analysed")
-        finally:
+        futures = [pool.submit(_worker_run, [t for _, t in part]) for part in chunks]
+        results = (future.result() for future in futures)
+    done = 0
+    try:
+        for part, found in zip(chunks, results):
+            new = [(h, spans) for (h, _), spans in zip(part, found, strict=True)]
+            known.update(new)
+            if cache is not None:
+                cache.put_many(settings_hash, new)
+            done += len(part)
+            yield Progress(done, total, f"PII: {done:,} of {total:,} texts analysed")
+    finally:
+        if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     return [known[h] for h in keys]
 
@@ -475,12 +471,7 @@ def detect(texts: Sequence[str], analyzer: Analyzer, settings: PiiSettings | Non
     """
     if settings is not None and settings != analyzer.settings:
         raise ValueError("detect(): settings differ from the analyzer's; rebuild it.")
-    job = detect_job(texts, analyzer, cache)
-    while True:
-        try:
-            next(job)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+    return run_job(detect_job(texts, analyzer, cache))
 
 
 # conversations <-> texts --------------------------------------------------------------
@@ -568,12 +559,7 @@ def findings_job(convs: Sequence[Conversation], analyzer: Analyzer,
 
 def findings_for_conversations(convs: Sequence[Conversation], analyzer: Analyzer,
                                cache: PiiCache | None = None) -> list[list[FindingDraft]]:
-    job = findings_job(convs, analyzer, cache)
-    while True:
-        try:
-            next(job)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+    return run_job(findings_job(convs, analyzer, cache))
 
 
 def naive_findings(convs: Sequence[Conversation], analyzer: Analyzer
