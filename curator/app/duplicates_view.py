@@ -243,13 +243,17 @@ class DuplicatesView(QWidget):
 
     # -- data ----------------------------------------------------------------------
 
-    def set_store(self, store: Any) -> None:
-        """Read groups and details from ``store`` (on this thread) and show them."""
+    def set_store(self, store: Any, load: bool = True) -> None:
+        """Read details from ``store``; with ``load``, read and show its groups now (on
+        this thread; otherwise give them to :meth:`set_clusters`)."""
         from curator.core.checks import similarity
 
         self._store = store
         self.detail_provider = lambda cluster_id: similarity.cluster_detail(store, cluster_id)
-        self.refresh()
+        if load:
+            self.refresh()
+        else:
+            self.set_clusters([])
 
     def refresh(self) -> None:
         """Reload the groups from the store given to :meth:`set_store`, keeping the

@@ -339,6 +339,12 @@ class ExportDialog(QDialog):
         self.refresh()
 
     def agreement(self) -> dict[str, Any] | None:
+        """The agreement figures for the checklist and the manifest. Not given: measured
+        from the project's labels once (not at every option change)."""
+        if self._agreement is None:
+            from curator.core.labeling.measure import agreement_by_field
+
+            self._agreement = agreement_by_field(self.store)
         value = self._agreement() if callable(self._agreement) else self._agreement
         return dict(value) if value else None
 

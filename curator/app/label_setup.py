@@ -59,6 +59,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from curator.app.labeling_view import muted
 from curator.core.errors import CuratorError
 from curator.core.labeling import assignment, schema
 from curator.core.labeling.schema import KINDS, MAX_SCALE, LabelField, Option
@@ -77,13 +78,6 @@ KIND_HINTS = {
 ROLE_NAMES = {"annotator": "Annotator", "adjudicator": "Adjudicator"}
 #: Option table columns.
 VALUE, KEY, DESCRIPTION, STATUS = range(4)
-
-
-def muted(text: str = "", wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    label.setWordWrap(wrap)
-    return label
 
 
 class ErrorLabel(QLabel):

@@ -360,7 +360,7 @@ class MainWindow(QMainWindow):
         self.record_view.clear()
         self.pii_queue.set_items([], None)
         self.pii_queue.set_warnings([])
-        self.duplicates.set_store(store)
+        self.duplicates.set_store(store, load=False)  # groups load with the tab
         self._build_labeling(store)
         self.setWindowTitle(f"{path.name} — Curator")
         self._remember(path)
@@ -463,17 +463,22 @@ class MainWindow(QMainWindow):
         self.submit("Finding duplicates and contradictions", job, done)
 
     def _load_duplicates(self) -> None:
-        from curator.core.checks.similarity import diversity_report
+        from curator.core.checks.similarity import clusters, diversity_report
 
         if self.store is None:
             return
-        self.duplicates.set_store(self.store)  # reads the groups (small) on this thread
 
         def job(store: Store) -> Job[Any]:
+            yield Progress(0, None, "Loading duplicate groups")
+            groups = clusters(store)
             yield Progress(0, None, "Diversity report")
-            return diversity_report(store)
+            return groups, diversity_report(store)
 
-        self.submit("Diversity report", job, self.diversity.show_report)
+        def show(result: Any) -> None:
+            self.duplicates.set_clusters(result[0])
+            self.diversity.show_report(result[1])
+
+        self.submit("Loading duplicates", job, show)
 
     def keep_one(self, cluster_id: int, record_id: int) -> None:
         """Keep one example of a group, reject the others (undoable)."""
@@ -509,8 +514,7 @@ class MainWindow(QMainWindow):
 
     def _after_duplicates_change(self) -> None:
         self._after_change()
-        if self.store is not None:
-            self.duplicates.refresh()
+        self._load_duplicates()
 
     def _open_key(self, key: str) -> None:
         if self.store is None:
@@ -573,9 +577,8 @@ class MainWindow(QMainWindow):
 
         def job(store: Store) -> Job[Any]:
             yield Progress(0, None, "Loading personal data")
-            scanned = store.db.execute(
-                "SELECT 1 FROM events WHERE action = 'scan' AND detail LIKE '%\"pii\"%' "
-                "LIMIT 1").fetchone() is not None
+            # every analysed text has a cache row, spans or not: scanned at least once
+            scanned = store.db.execute("SELECT 1 FROM pii_cache LIMIT 1").fetchone() is not None
             counts = finding_store.queue_counts(store, "pii") if scanned else None
             return finding_store.queue(store, "pii", show), counts
 
@@ -952,28 +955,14 @@ class MainWindow(QMainWindow):
 
     def _load_agreement(self) -> None:
         def job(store: Store) -> Job[Any]:
-            from curator.core.labeling.agreement import field_agreement
-            from curator.core.labeling.labels import ratings
-            from curator.core.labeling.schema import fields
+            from curator.core.labeling.measure import field_reports
 
             yield Progress(0, None, "Computing agreement")
-            reports: dict[str, Any] = {}
             trend: dict[str, dict[str, float | None]] = {}
-            batches = [row[0] for row in store.db.execute(
-                "SELECT name FROM batches ORDER BY id")]
-            for fld in fields(store):
-                if fld.kind == "text":
-                    continue
-                options = fld.choices() or None
-                reports[fld.name] = field_agreement(fld.name, fld.kind, ratings(store, fld),
-                                                    options=options)
-                for batch in batches:
-                    found = ratings(store, fld, batch)
-                    if found:
-                        alpha = field_agreement(fld.name, fld.kind, found,
-                                                options=options).krippendorff_alpha
-                        trend.setdefault(batch, {})[fld.name] = alpha
-            return reports, trend
+            for (batch,) in store.db.execute("SELECT name FROM batches ORDER BY id"):
+                for name, report in field_reports(store, batch).items():
+                    trend.setdefault(batch, {})[name] = report.krippendorff_alpha
+            return field_reports(store), trend
 
         if self.agreement_view is not None:
             self.submit("Agreement", job,

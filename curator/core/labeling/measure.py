@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from curator.core.labeling.agreement import field_agreement
+from curator.core.labeling.agreement import AgreementReport, field_agreement
 from curator.core.labeling.labels import ratings
 from curator.core.labeling.schema import fields
 from curator.core.store import Store
+
+
+def field_reports(store: Store, batch: str | None = None) -> dict[str, AgreementReport]:
+    """Each labelled non-text field's agreement (with ``batch``, that batch's labels)."""
+    out: dict[str, AgreementReport] = {}
+    for fld in fields(store):
+        if fld.kind == "text":
+            continue
+        found = ratings(store, fld, batch)
+        if found:
+            out[fld.name] = field_agreement(fld.name, fld.kind, found,
+                                            options=fld.choices() or None)
+    return out
 
 
 def agreement_by_field(store: Store, batch: str | None = None) -> dict[str, dict[str, Any]]:
@@ -15,12 +28,4 @@ def agreement_by_field(store: Store, batch: str | None = None) -> dict[str, dict
 
     Empty when nothing is labelled. With ``batch``, only that batch's labels.
     """
-    out: dict[str, dict[str, Any]] = {}
-    for fld in fields(store):
-        if fld.kind == "text":
-            continue
-        found = ratings(store, fld, batch)
-        if found:
-            out[fld.name] = field_agreement(fld.name, fld.kind, found,
-                                            options=fld.choices() or None).to_json()
-    return out
+    return {name: report.to_json() for name, report in field_reports(store, batch).items()}
