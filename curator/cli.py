@@ -509,6 +509,84 @@ def agreement(project: str, field: str, level: str | None, batch: str | None,
     click.echo(f"  Krippendorff alpha  {fmt(doc['krippendorff_alpha'])}")
 
 
+@cli.group()
+def pack() -> None:
+    """Annotation packs: hand out labelling work as files and merge it back."""
+
+
+@pack.command("export")
+@click.argument("project", type=click.Path(exists=True, dir_okay=False))
+@click.argument("pack_file", metavar="PACK", type=click.Path(dir_okay=False))
+@click.option("--annotator", required=True, help="Who the pack is for.")
+@click.option("--batch", help="Only this batch's records (default: all assigned to them).")
+@click.option("--overwrite", is_flag=True, help="Replace PACK if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def pack_export(project: str, pack_file: str, annotator: str, batch: str | None,
+                overwrite: bool, as_json: bool) -> None:
+    """Write PACK with NAME's assigned records, the label schema and guidelines."""
+    from curator.core.labeling.packs import export_pack
+
+    with open_store(project) as store:
+        report = drive(export_pack(store, Path(pack_file), annotator, batch,
+                                   actor=actor_name(), overwrite=overwrite))
+    if as_json:
+        emit(report.model_dump(mode="json"))
+        return
+    click.echo(f"Wrote {pack_file}: {report.records:,} records for {annotator}"
+               + (f" (batch {batch})" if batch else "")
+               + (f", with their {report.labels:,} labels so far" if report.labels else "")
+               + f". Send it to {annotator}; they open it in Curator, label, and send it back.")
+
+
+@pack.command("import")
+@click.argument("project", type=click.Path(exists=True, dir_okay=False))
+@click.argument("pack_file", metavar="PACK", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def pack_import(project: str, pack_file: str, as_json: bool) -> None:
+    """Merge the labels of a returned PACK into PROJECT (safe to repeat)."""
+    from curator.core.labeling.packs import import_pack
+
+    with open_store(project) as store:
+        report = drive(import_pack(store, Path(pack_file), actor=actor_name()))
+    if as_json:
+        emit(report.model_dump(mode="json"))
+        return
+    click.echo(f"{report.annotator}: {report.labelled_records:,} of {report.records:,} "
+               f"records labelled; {report.merged:,} labels merged, {report.unchanged:,} "
+               f"already here" + (f", {report.kept_newer:,} kept (the project's are newer)"
+                                  if report.kept_newer else "") + ".")
+    if report.schema_changed:
+        click.echo("The label schema changed since the pack was handed out.", err=True)
+    for reason, count in sorted(report.skipped.items()):
+        click.echo(f"  not merged, {count:,} labels: {reason}", err=True)
+    if report.changed_records:
+        click.echo(f"  {len(report.changed_records):,} records were edited in the project "
+                   "after the pack was handed out; their labels were merged.", err=True)
+
+
+@pack.command("status")
+@click.argument("project", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the packs as JSON.")
+@reports_errors
+def pack_status_command(project: str, as_json: bool) -> None:
+    """Every pack handed out: handed out, returned or merged, with counts."""
+    from curator.core.labeling.packs import pack_status
+
+    with open_store(project) as store:
+        packs = pack_status(store)
+    if as_json:
+        emit({"packs": [p.model_dump(mode="json") for p in packs]})
+        return
+    if not packs:
+        click.echo("No packs handed out yet (curator pack export).")
+    for p in packs:
+        click.echo(f"{p.annotator:<16} {p.batch or 'all batches':<16} {p.status:<11} "
+                   f"{p.records:>6,} records  {p.labelled_in_project:>6,} labelled  "
+                   f"{p.merged:>6,} labels merged  {Path(p.path).name}")
+
+
 def actor_name() -> str:
     """Who is acting, for the audit trail."""
     return os.environ.get("CURATOR_USER") or os.environ.get("USER") or "unknown"

@@ -298,7 +298,7 @@ class LabelingPanel(QWidget):
         self.message.hide()
         outer.addWidget(self.message)
         foot = QHBoxLayout()
-        foot.addWidget(muted("1–9 choose · ↑↓ field · ⌫ clear · Enter next", wrap=False), 1)
+        foot.addWidget(muted("1–9 choose · ↑↓ field · ⌫ clear · Enter next"), 1)
         self.next_button = QPushButton("Next unlabelled")
         self.next_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.next_button.setToolTip("Go to the next record you have not finished (Enter)")

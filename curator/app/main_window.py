@@ -39,6 +39,7 @@ from curator import __version__
 from curator.app.commands import CoreCommand, EditCommand, ReviewCommand
 from curator.app.dashboard import Dashboard
 from curator.app.jobs import JobRunner
+from curator.app.packs_view import PackBanner, PackController
 from curator.app.pii_view import PiiQueue
 from curator.app.record_view import RecordView
 from curator.app.records_model import RecordTableModel
@@ -100,6 +101,8 @@ class MainWindow(QMainWindow):
         self.resize(QSize(1280, 820))
         self._build_widgets()
         self._build_actions()
+        #: Annotation packs: handing out, importing, and pack mode (see packs_view).
+        self.packs = PackController(self)
         self._connect()
         self.poll = QTimer(self, interval=1500)
         self.poll.timeout.connect(self._check_outside_changes)
@@ -187,7 +190,15 @@ class MainWindow(QMainWindow):
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.setCentralWidget(self.tabs)
+        self.pack_banner = PackBanner()
+        self.pack_banner.hide()
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.pack_banner)
+        central_layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
 
         status = self.statusBar()
         self.counts = QLabel()
@@ -256,6 +267,8 @@ class MainWindow(QMainWindow):
                                                  self.choose_labels_import, file_menu)
         self.labels_export_action = self._action("Export l&abels…", None,
                                                  self.choose_labels_export, file_menu)
+        self.pack_import_action = self._action("Import returned &pack…", None,
+                                               lambda: self.packs.choose_import(), file_menu)
         file_menu.addSeparator()
         self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file_menu)
 
@@ -270,8 +283,15 @@ class MainWindow(QMainWindow):
         self._action("&Find", QKeySequence.StandardKey.Find, self._focus_search, edit_menu)
 
         labels_menu = menu.addMenu("&Labels")
-        self._action("&Fields and guidelines…", None, self.open_schema_dialog, labels_menu)
-        self._action("&Annotators and batches…", None, self.open_batch_dialog, labels_menu)
+        self.schema_action = self._action("&Fields and guidelines…", None,
+                                          self.open_schema_dialog, labels_menu)
+        self.batch_action = self._action("&Annotators and batches…", None,
+                                         self.open_batch_dialog, labels_menu)
+        labels_menu.addSeparator()
+        self.pack_export_action = self._action("&Hand out a pack…", None,
+                                               lambda: self.packs.hand_out(), labels_menu)
+        self.packs_action = self._action("Pac&ks…", None, lambda: self.packs.show_status(),
+                                         labels_menu)
         labels_menu.addSeparator()
         self._action("&Next unlabelled", "Ctrl+Shift+N", self.next_unlabelled, labels_menu)
 
@@ -313,6 +333,14 @@ class MainWindow(QMainWindow):
         self._action("&About Curator", None, self.about, help_menu)
         self._update_recent_menu()
 
+    def pack_locked_actions(self) -> list[QAction]:
+        """What an annotation pack does not allow (only labels change in a pack)."""
+        return [self.import_action, self.export_action, self.labels_import_action,
+                self.labels_export_action, self.pack_import_action, self.schema_action,
+                self.batch_action, self.pack_export_action, self.packs_action,
+                self.scan_action, self.pii_action, self.similar_action,
+                *self.review_actions.values()]
+
     def _connect(self) -> None:
         self.search.returnPressed.connect(self._filters_changed)
         self.search.returnPressed.connect(self.table.setFocus)
@@ -353,6 +381,7 @@ class MainWindow(QMainWindow):
         if self.store is not None:
             self.store.close()
         self.store, self.project = store, path
+        self.packs.apply(store, path)
         self.model.viewer = self.annotator or None
         self.model.set_store(store)
         self.undo_stack.clear()
@@ -362,7 +391,9 @@ class MainWindow(QMainWindow):
         self.pii_queue.set_warnings([])
         self.duplicates.set_store(store, load=False)  # groups load with the tab
         self._build_labeling(store)
-        self.setWindowTitle(f"{path.name} — Curator")
+        self.packs.apply_tabs()
+        if self.packs.info is None:
+            self.setWindowTitle(f"{path.name} — Curator")
         self._remember(path)
         self._seen_event = last_event(store)
         self.poll.start()
@@ -378,8 +409,9 @@ class MainWindow(QMainWindow):
             self.open_project(path, create=True)
 
     def choose_project(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open project", str(Path.home()),
-                                              "Curator projects (*.curator);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open project", str(Path.home()),
+            "Curator projects and packs (*.curator *.curatorpack);;All files (*)")
         if name:
             self.open_project(Path(name))
 
@@ -408,6 +440,8 @@ class MainWindow(QMainWindow):
 
     def import_paths(self, paths: list[Path]) -> None:
         """Import files, then check them, then show them (three jobs, one after another)."""
+        if self.packs.blocks("Importing data"):
+            return
         if self.project is None:
             self.show_error("Open or create a project first (File → New project).")
             return
@@ -433,12 +467,16 @@ class MainWindow(QMainWindow):
             self.import_paths([Path(n) for n in names])
 
     def run_scan(self) -> None:
+        if self.packs.blocks("Checking"):
+            return
         actor = self.annotator or "unknown"
         self.submit("Checking records", lambda s: scan(s, actor=actor),
                     lambda _report: self.reload())
 
     def run_similarity_scan(self) -> None:
         """Embed inputs and outputs (the model loads once per window) and group them."""
+        if self.packs.blocks("Checking"):
+            return
         actor = self.annotator or "unknown"
 
         def job(store: Store) -> Job[Any]:
@@ -451,11 +489,10 @@ class MainWindow(QMainWindow):
                                     embedder=self._embedder))
 
         def done(report: Any) -> None:
+            from curator.core.checks.similarity import groups_summary
+
             groups = (report.similarity or {}).get("clusters", {})
-            self.statusBar().showMessage(
-                f"{groups.get('exact', 0):,} exact-duplicate groups, "
-                f"{groups.get('near', 0):,} near-duplicate groups, "
-                f"{groups.get('contradiction', 0):,} contradictions.", 12000)
+            self.statusBar().showMessage(f"{groups_summary(groups)}.", 12000)
             self.reload()
             if self.tabs.currentWidget() is self.duplicates_tab:
                 self._load_duplicates()
@@ -485,6 +522,8 @@ class MainWindow(QMainWindow):
         from curator.core.checks.similarity import cluster_findings, keep_one
         from curator.core.store.review import restore_reviews
 
+        if self.packs.blocks("Rejecting records"):
+            return
         actor = self.annotator or "unknown"
 
         def do(store: Store) -> Any:
@@ -504,6 +543,8 @@ class MainWindow(QMainWindow):
         """Mark a group as intended variation (undoable)."""
         from curator.core.checks.similarity import cluster_findings
 
+        if self.packs.blocks("Dismissing findings"):
+            return
         actor = self.annotator or "unknown"
         self.undo_stack.push(CoreCommand(
             self.submit, "Mark as intended variation",
@@ -525,6 +566,8 @@ class MainWindow(QMainWindow):
 
     def run_pii_scan(self) -> None:
         """Look for personal data (the language model is loaded once per window)."""
+        if self.packs.blocks("Checking"):
+            return
         actor = self.annotator or "unknown"
 
         def job(store: Store) -> Job[Any]:
@@ -589,6 +632,8 @@ class MainWindow(QMainWindow):
         """Dismiss, confirm, reopen, allow-list or redact findings, undoably."""
         from curator.core.checks import pii_review
 
+        if self.packs.blocks("Changing findings"):
+            return
         if not chosen or self.store is None:
             return
         actor = self.annotator or "unknown"
@@ -780,6 +825,8 @@ class MainWindow(QMainWindow):
 
     def review(self, state: str) -> None:
         """Set the review state of the selected records, then move to the next one."""
+        if self.packs.blocks("Reviewing"):
+            return
         ids = self.selected_ids()
         if not ids or self.store is None:
             return
@@ -795,6 +842,8 @@ class MainWindow(QMainWindow):
             self.step_row(1)
 
     def edit_message(self, index: int, text: str) -> None:
+        if self.packs.blocks("Editing"):
+            return
         if self.store is None or self.current_id is None:
             return
         detail = record_detail(self.store, self.current_id)
@@ -873,6 +922,8 @@ class MainWindow(QMainWindow):
     def open_schema_dialog(self) -> None:
         from curator.app.label_setup import SchemaDialog
 
+        if self.packs.blocks("Changing the label fields"):
+            return
         if self.store is None:
             self.show_error("Open a project first (File → Open project).")
             return
@@ -883,12 +934,19 @@ class MainWindow(QMainWindow):
     def open_batch_dialog(self) -> None:
         from curator.app.label_setup import BatchDialog
 
+        if self.packs.blocks("Changing batches"):
+            return
         if self.store is None:
             self.show_error("Open a project first (File → Open project).")
             return
         dialog = BatchDialog(self.store, self.annotator or "unknown", self)
         dialog.changed.connect(self._labels_changed)
         dialog.exec()
+
+    def after_labels_merged(self) -> None:
+        """Labels arrived from outside (a pack): refresh what shows them."""
+        self._labels_changed()
+        self._after_change()
 
     def _labels_changed(self) -> None:
         """The label schema, annotators or batches changed: refresh what shows them."""
@@ -971,6 +1029,8 @@ class MainWindow(QMainWindow):
     def choose_labels_import(self) -> None:
         from curator.core.labeling.transfer import import_labels
 
+        if self.packs.blocks("Importing labels"):
+            return
         if self.project is None:
             self.show_error("Open or create a project first (File → New project).")
             return
@@ -1021,6 +1081,8 @@ class MainWindow(QMainWindow):
         """The export dialog: options, live counts, readiness, then the export job."""
         from curator.app.export_dialog import ExportDialog
 
+        if self.packs.blocks("Exporting"):
+            return
         if self.store is None:
             self.show_error("Open a project first (File → Open project).")
             return
@@ -1045,10 +1107,10 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        projects = [p for p in paths if p.suffix == ".curator"]
+        projects = [p for p in paths if p.suffix in (".curator", ".curatorpack")]
         if projects:
             self.open_project(projects[0])
-        data = [p for p in paths if p.suffix != ".curator"]
+        data = [p for p in paths if p.suffix not in (".curator", ".curatorpack")]
         if data:
             self.import_paths(data)
         event.acceptProposedAction()

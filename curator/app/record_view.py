@@ -677,6 +677,8 @@ class RecordView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: dict[str, Any] | None = None
+        #: No editing (an annotation pack: only labels change there).
+        self.read_only = False
         self.bubbles: list[MessageBubble] = []
         self.selected_message: int | None = None
         self._palette_key: int | None = None
@@ -972,6 +974,10 @@ class RecordView(QWidget):
             self._add_row(self._tools_note(tools), "full")
         for index, message in enumerate(messages):
             bubble = MessageBubble(index, message, call_names)
+            if self.read_only and bubble.editable:
+                bubble.editable = False
+                if bubble.edit_button is not None:
+                    bubble.edit_button.hide()
             bubble.edit_saved.connect(self.message_edited)
             bubble.set_findings(by_message.get(index, []))
             self.bubbles.append(bubble)

@@ -27,6 +27,8 @@ from curator.core.model import FindingDraft
 from curator.core.store.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: The ``meta`` key that makes a project file an annotation pack (see labeling/packs.py).
+PACK_KEY = "pack"
 BUSY_TIMEOUT_MS = 30_000
 
 #: Column order of :meth:`Store.insert_records` rows.
@@ -156,13 +158,22 @@ class Store:
         self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Records are a few KB each: 16 KiB pages keep most of them off overflow pages.
         self.db.execute("PRAGMA page_size = 16384")
-        self.db.execute("PRAGMA journal_mode = WAL")
+        # A pack keeps a rollback journal: the one file holds every committed label, so
+        # an annotator can send it back while Curator is still open.
+        self.db.execute(f"PRAGMA journal_mode = {'DELETE' if self._is_pack() else 'WAL'}")
         # FULL: a committed review decision survives power loss, not only a crash.
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.execute("PRAGMA foreign_keys = ON")
         # 8 MiB of page cache per connection: a window holds one and each job another,
         # so memory stays flat however large the project. Imports ask for more.
         self.db.execute("PRAGMA cache_size = -8192")
+
+    def _is_pack(self) -> bool:
+        try:
+            return self.db.execute("SELECT 1 FROM meta WHERE key = ?",
+                                   (PACK_KEY,)).fetchone() is not None
+        except sqlite3.OperationalError:      # a new file: no meta table yet
+            return False
 
     def _migrate(self, new: bool) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
