@@ -96,6 +96,28 @@ def main() -> int:
         dialog.grab().save(str(DOCS / "screenshot-export.png"))
         print(DOCS / "screenshot-export.png")
         dialog.close()
+        # an annotation pack: handed out to alice, opened in her Curator, merged back
+        from curator.core.labeling.packs import export_pack
+        from curator.core.store import Store
+
+        pack = Path(tmp) / "demo-alice.curatorpack"
+        with Store.open(project) as store:
+            run_job(export_pack(store, pack, "alice", "pilot", actor="docs"))
+        window.open_project(pack)
+        settle(app, window)
+        window.select_row(3)
+        window.toggle_labeling()
+        shoot(app, window, "pack")
+        window.open_project(project)
+        settle(app, window)
+        window.packs.import_file(pack)
+        settle(app, window)
+        window.packs.show_status()
+        packs = window.packs.dialog
+        settle(app, window)
+        packs.grab().save(str(DOCS / "screenshot-packs.png"))
+        print(DOCS / "screenshot-packs.png")
+        packs.close()
         window.close()
     return 0
 

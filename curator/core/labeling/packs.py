@@ -45,6 +45,7 @@ from curator.core.errors import CuratorError
 from curator.core.jobs import Job, Progress
 from curator.core.labeling.assignment import find_annotator, get_batch
 from curator.core.labeling.schema import (
+    LabelField,
     _from_row,
     dump_value,
     guidelines,
@@ -159,10 +160,22 @@ def content_digest(db: sqlite3.Connection, schema: str = "main") -> str:
     h = hashlib.sha256()
 
     def add(*parts: Any) -> None:
+        # Type-tagged and length-prefixed, so no two different contents hash alike.
+        chunks: list[bytes] = []
         for part in parts:
-            data = part if isinstance(part, bytes) else dump_value(part).encode()
-            h.update(len(data).to_bytes(8, "little"))
-            h.update(data)
+            if part is None:
+                data = b"N"
+            elif isinstance(part, bytes):
+                data = b"B" + part
+            elif isinstance(part, str):
+                data = b"S" + part.encode("utf-8", "surrogatepass")
+            elif isinstance(part, int):
+                data = b"I" + str(part).encode()
+            else:
+                data = b"J" + dump_value(part).encode()
+            chunks.append(len(data).to_bytes(8, "little"))
+            chunks.append(data)
+        h.update(b"".join(chunks))
 
     if info is not None:
         add("identity", info.project_id, info.annotator, info.batch)
@@ -392,8 +405,8 @@ def _check(store: Store, db: sqlite3.Connection, path: Path
             f"This pack holds {others:,} labels by someone other than {info.annotator}; a "
             "pack may only carry its own annotator's labels. Nothing was imported.")
     unassigned = db.execute(
-        "SELECT COUNT(*) FROM labels WHERE record_id NOT IN (SELECT record_id FROM "
-        "assignments WHERE annotator_id = labels.annotator_id)").fetchone()[0]
+        "SELECT COUNT(*) FROM labels l WHERE NOT EXISTS (SELECT 1 FROM assignments a "
+        "WHERE a.annotator_id = l.annotator_id AND a.record_id = l.record_id)").fetchone()[0]
     if unassigned:
         raise PackRefused(
             f"This pack holds {unassigned:,} labels on records that were not assigned to "
@@ -433,57 +446,52 @@ def import_pack(store: Store, path: str | Path, actor: str = "system"
             "SELECT record_id, field_id, value, updated_at FROM labels WHERE "
             "annotator_id = ?", (annotator_id,))}
         writes: list[tuple[Any, ...]] = []
+        # Values repeat (a handful of options): check each distinct one once.
+        checked: dict[tuple[int, str], tuple[str | None, Any, str | None]] = {}
         for n, (record_id, field_id, value, updated_at) in enumerate(rows, 1):
-            reason = None
-            target = project_fields.get(field_id)
+            if n % 5000 == 0:
+                yield Progress(n, len(rows), f"Merging labels: {n:,} of {len(rows):,}")
             if record_id not in present:
-                reason = "the record is no longer in the project"
-            elif target is None:
-                reason = "the field was removed"
-            elif target.archived:
-                reason = f'the field "{target.name}" is archived'
+                verdict: tuple[str | None, Any, str | None] = (
+                    None, None, "the record is no longer in the project")
             else:
-                try:
-                    stored = normalise_value(target, load_value(value))
-                except (CuratorError, ValueError) as exc:
-                    reason = str(exc)
-                else:
-                    value = dump_value(stored) if stored is not None else None
-                    if value is None:
-                        reason = "the value is empty"
+                found = checked.get((field_id, value))
+                if found is None:
+                    found = checked[(field_id, value)] = _fit(project_fields.get(field_id),
+                                                              value)
+                verdict = found
+            text, plain, reason = verdict
             if reason is not None:
                 skipped[reason] += 1
                 if len(report.skipped_examples) < 10:
-                    name = (pack_fields.get(field_id) or target)
+                    name = pack_fields.get(field_id) or project_fields.get(field_id)
                     report.skipped_examples.append(
                         f"record {record_id}, {name.name if name else field_id}: {reason}")
                 continue
             before = existing.get((record_id, field_id))
-            if before is not None and before[0] == value:
+            if before is not None and before[0] == text:
                 report.unchanged += 1
                 continue
-            if before is not None and (before[1], before[0]) >= (updated_at, value):
+            if before is not None and (before[1], before[0]) >= (updated_at, text):
                 report.kept_newer += 1
                 continue
-            writes.append((record_id, field_id, value, updated_at, before))
-            if n % 5000 == 0:
-                yield Progress(n, len(rows), f"Merging labels: {n:,} of {len(rows):,}")
+            writes.append((record_id, field_id, text, updated_at, before, plain))
         store.db.executemany(
             "INSERT INTO labels(record_id, field_id, annotator_id, value, updated_at, origin) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(record_id, field_id, annotator_id) DO "
             "UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
             "origin = excluded.origin",
-            [(r, f, annotator_id, v, at, origin) for r, f, v, at, _ in writes])
+            [(r, f, annotator_id, v, at, origin) for r, f, v, at, _, _ in writes])
         stamp = now()
         store.db.executemany(
             "INSERT INTO events(at, actor, action, record_id, detail, session) "
             "VALUES (?, ?, 'label', ?, ?, ?)",
             [(stamp, info.annotator, r, json.dumps({
                 "field": project_fields[f].name, "annotator": info.annotator,
-                "before": load_value(b[0]) if b else None, "after": load_value(v),
+                "before": load_value(b[0]) if b else None, "after": plain,
                 "origin": "pack", "pack": info.digest, "labelled_at": at,
                 "imported_by": actor}, ensure_ascii=False), store.session)
-             for r, f, v, at, b in writes])
+             for r, f, v, at, b, plain in writes])
         report.merged = len(writes)
         report.skipped = dict(skipped)
         report.changed_records = sorted(
@@ -502,6 +510,21 @@ def import_pack(store: Store, path: str | Path, actor: str = "system"
             "kept_newer": report.kept_newer, "skipped": report.skipped})
     yield Progress(len(rows), len(rows), "Pack merged")
     return report
+
+
+def _fit(target: LabelField | None, value: str) -> tuple[str | None, Any, str | None]:
+    """(stored text, value, None) if ``value`` fits the project's field, else a reason."""
+    if target is None:
+        return None, None, "the field was removed"
+    if target.archived:
+        return None, None, f'the field "{target.name}" is archived'
+    try:
+        stored = normalise_value(target, load_value(value))
+    except (CuratorError, ValueError) as exc:
+        return None, None, str(exc)
+    if stored is None:
+        return None, None, "the value is empty"
+    return dump_value(stored), stored, None
 
 
 # -- status -------------------------------------------------------------------------
