@@ -265,3 +265,37 @@ def test_settings_command_checks_and_stores(tmp_path: Path, data: Path) -> None:
     assert code == 1 and "Unknown setting" in err
     code, out, _ = run("settings", project, "profile", '"bedrock"')
     assert code == 0 and json.loads(out) == "bedrock"
+
+
+def test_pack_export_import_status(tmp_path: Path) -> None:
+    from curator.core.demo import build_demo
+    from curator.core.jobs import run_job
+    from curator.core.labeling.labels import set_label
+    from curator.core.store import Store
+
+    project, _ = build_demo(tmp_path / "demo.curator", run_job, kinds=("schema",))
+    pack = tmp_path / "alice.curatorpack"
+    code, out, _ = run("pack", "export", str(project), str(pack), "--annotator", "alice",
+                       "--batch", "pilot", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert {"pack", "annotator", "batch", "records", "labels", "digest"} <= set(doc)
+    assert (doc["annotator"], doc["batch"]) == ("alice", "pilot") and doc["records"] > 0
+    code, _, err = run("pack", "export", str(project), str(pack), "--annotator", "alice")
+    assert code == 1 and "already exists" in err and "Traceback" not in err
+    with Store.open(pack) as store:
+        record = store.db.execute("SELECT MIN(id) FROM records").fetchone()[0]
+        set_label(store, record, "helpfulness", "alice", 1)
+    code, out, _ = run("pack", "import", str(project), str(pack), "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["merged"] >= 1 and doc["annotator"] == "alice"
+    code, out, _ = run("pack", "import", str(project), str(pack), "--json")
+    assert json.loads(out)["merged"] == 0
+    code, out, _ = run("pack", "status", str(project), "--json")
+    [status] = json.loads(out)["packs"]
+    assert (status["annotator"], status["status"]) == ("alice", "merged")
+    before = project.read_bytes()
+    code, _, err = run("pack", "import", str(project), str(project))
+    assert code == 1 and err.startswith("Error: ") and "not an annotation pack" in err
+    assert project.read_bytes() == before
