@@ -1,8 +1,10 @@
 """The export dialog: options, live counts, readiness checklist, preview, history.
 
-Counts, readiness and the preview are recomputed (debounced) as options change, on the
-UI thread's read connection: ``plan_export`` reads no conversation and takes a fraction
-of a second at 100,000 records. The export itself is a core job run by a
+Counts, readiness and the preview are recomputed (debounced) as options change, in a
+thread with its own read connection (``plan_export`` takes seconds at 100,000 records on
+a slow machine: the dialog must not freeze meanwhile). Only one computation runs at a
+time; options changed while it runs start one more when it ends, and the Export button
+waits for the counts of the current options. The export itself is a core job run by a
 :class:`~curator.app.jobs.JobRunner`: the main window's (pass ``runner``) so its
 progress bar and Cancel apply, or the dialog's own, with its own progress and Cancel.
 """
@@ -14,7 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QThread, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -74,6 +76,9 @@ ERROR_COLOR = QColor("#c62828")
 class ExportDialog(QDialog):
     """Choose export options, see what they give, and export."""
 
+    #: Counts, readiness and preview for the current options are on screen.
+    planned = Signal()
+
     exported = Signal(object)         # ExportReport
 
     def __init__(self, store: Store, parent: QWidget | None = None, *,
@@ -90,6 +95,8 @@ class ExportDialog(QDialog):
         self.plan_error: str | None = None
         self._accepted: set[str] = set()
         self._running = False
+        self._plan_thread: _PlanThread | None = None
+        self._plan_stale = False
         self.setWindowTitle(f"Export — {store.path.name}")
         self.resize(1180, 760)
         self._timer = QTimer(self, singleShot=True, interval=150)
@@ -194,6 +201,9 @@ class ExportDialog(QDialog):
         self.warnings_label = QLabel(wordWrap=True)
         self.warnings_label.setStyleSheet(f"color: {WARN_COLOR.name()};")
         grid.addWidget(self.warnings_label, 2, 0, 1, 4)
+        self.counting_label = QLabel()
+        self.counting_label.setAccessibleName("Counting")
+        grid.addWidget(self.counting_label, 3, 0, 1, 4)
         right.addWidget(counts)
 
         self.tabs = QTabWidget()
@@ -356,21 +366,58 @@ class ExportDialog(QDialog):
     def _pii_changed(self) -> None:
         self.pseudonyms_check.setEnabled(self.pii_combo.currentData() == "redact")
 
+    @property
+    def computing(self) -> bool:
+        """Whether counts for the current options are still being worked out."""
+        return self._plan_stale or self._plan_thread is not None
+
     def refresh(self) -> None:
-        """Recompute counts, readiness and preview for the current options."""
+        """Recompute counts, readiness and preview for the current options (in a thread)."""
         self._timer.stop()
         try:
             options = self.options()
-            plan = plan_export(self.store, options)
-            items = readiness(self.store, options, plan.counts, self.agreement())
-            sample = preview(self.store, options, limit=3)
         except CuratorError as exc:
-            self.plan_error = str(exc)
-            for label in self.count_labels.values():
-                label.setText("–")
-            self.warnings_label.setText(str(exc))
+            self._show_plan_error(str(exc))
+            return
+        if self._plan_thread is not None:
+            self._plan_stale = True           # once more when this one ends
             self._update_buttons()
             return
+        self._plan_stale = False
+        measure = self._agreement is None     # measured once, in the thread
+        agreement = None if measure else self.agreement()
+        thread = _PlanThread(self.store.path, options, agreement, measure)
+        thread.computed.connect(self._planned)
+        # Kept alive until it ends even if the dialog goes first (a QThread destroyed
+        # while running aborts the process).
+        _RUNNING.add(thread)
+        thread.finished.connect(lambda t=thread: _RUNNING.discard(t))
+        self._plan_thread = thread
+        self.counting_label.setText("Counting…")
+        thread.start()
+        self._update_buttons()
+
+    def _show_plan_error(self, message: str) -> None:
+        self.plan_error = message
+        for label in self.count_labels.values():
+            label.setText("–")
+        self.warnings_label.setText(message)
+        self._update_buttons()
+
+    def _planned(self, result: Any) -> None:
+        thread, self._plan_thread = self._plan_thread, None
+        if thread is not None:
+            thread.wait()
+        self.counting_label.setText("")
+        if self._plan_stale:
+            self.refresh()
+            return
+        if isinstance(result, str):
+            self._show_plan_error(result)
+            return
+        plan, items, sample, agreement = result
+        if self._agreement is None:
+            self._agreement = agreement or {}
         self.plan_error = None
         self.plan = plan
         self.readiness_items = items
@@ -385,6 +432,7 @@ class ExportDialog(QDialog):
             + json.dumps(p["line"], ensure_ascii=False, indent=2) for p in sample)
             or "Nothing would be exported.")
         self._update_buttons()
+        self.planned.emit()
 
     def _show_excluded(self, excluded: dict[str, int]) -> None:
         rows = [(REASONS[r], n) for r, n in excluded.items() if n]
@@ -486,7 +534,7 @@ class ExportDialog(QDialog):
             self.outdir_edit.setText(chosen)
 
     def _update_buttons(self) -> None:
-        ready = (not self._running and self.plan_error is None
+        ready = (not self._running and self.plan_error is None and not self.computing
                  and bool(self.outdir_edit.text().strip()) and not self.blocking_items())
         self.export_button.setEnabled(ready)
         if self._running:
@@ -557,4 +605,41 @@ class ExportDialog(QDialog):
         if self._own_runner and self.runner.busy:
             self.runner.cancel()
             self.runner.wait()
+        self._plan_stale = False
+        if self._plan_thread is not None:     # read-only: let it finish, then go
+            self._plan_thread.wait()
         super().done(result)
+
+
+_RUNNING: set[_PlanThread] = set()
+
+
+class _PlanThread(QThread):
+    """Counts, readiness and a preview for one set of options, on its own connection."""
+
+    computed = Signal(object)    # (plan, readiness, preview, agreement) or a message
+
+    def __init__(self, project: Path, options: ExportOptions,
+                 agreement: Mapping[str, Any] | None, measure: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project, self.options = project, options
+        self.agreement, self.measure = agreement, measure
+
+    def run(self) -> None:
+        try:
+            with Store.open(self.project) as store:
+                agreement = self.agreement
+                if self.measure:
+                    from curator.core.labeling.measure import agreement_by_field
+
+                    agreement = agreement_by_field(store)
+                plan = plan_export(store, self.options)
+                items = readiness(store, self.options, plan.counts, agreement)
+                sample = preview(store, self.options, limit=3)
+        except CuratorError as exc:
+            self.computed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - shown to the user in words
+            self.computed.emit(f"Could not count the export: {type(exc).__name__}: {exc}")
+        else:
+            self.computed.emit((plan, items, sample, agreement))
