@@ -1,17 +1,23 @@
 """Benchmark the duplicate / contradiction scan (issue #5).
 
-Three parts, each printed and collected in one JSON document (``--json PATH``):
+Four parts, each printed and collected in one JSON document (``--json PATH``):
 
 1. **Real model** on ``--model-records`` generated records: throughput of our
    embedding path (normalise, hash, cache lookup, encode, cache write) against raw
-   ``SentenceTransformer.encode`` on the same distinct texts; the first scan; a rescan
-   after adding 1% more records.
+   ``SentenceTransformer.encode`` on the same distinct texts, alternated ``--rounds``
+   times; the first scan; a rescan after adding 1% more records (per-phase timings).
 2. **Pipeline at scale** on ``--records`` records (default 100,000) with a synthetic
    embedder built from the real vectors of part 1 (so the vectors look like MiniLM's and
    contain near duplicates), measuring everything but the model: reading, hashing,
-   cache, neighbour search, clustering, writing; first scan and rescan after +1%.
-3. **Neighbour search** on the ``--records`` input vectors: exact (faiss flat) versus
-   IVF: time and recall of IVF against the exact answer on sampled queries.
+   cache, neighbour search, clustering, writing; the first scan, a rescan after +1%
+   records (incremental: the stored search is reused) and, with ``--full-rescan``, the
+   same rescan searching everything again, for comparison. Per-phase timings of each.
+3. **Projection** of the first scan and the rescan at ``--records`` with the real model:
+   part 2's measured times without the synthetic embedding, plus the texts each embeds
+   at part 1's measured real-model rate.
+4. **Neighbour search** on the ``--records`` input vectors: exact (faiss flat) versus
+   IVF: time and recall of IVF against the exact answer on sampled queries, and the
+   exact search of 1% new vectors against all (what a rescan does).
 
 Calibration of the thresholds on tests/data/paraphrase_pairs.jsonl: ``--calibrate``.
 
@@ -45,7 +51,11 @@ from curator.core.checks.embed import (  # noqa: E402
     SentenceTransformerEmbedder,
     normalise_rows,
 )
-from curator.core.checks.similarity_search import neighbour_pairs, recall  # noqa: E402
+from curator.core.checks.similarity_search import (  # noqa: E402
+    neighbour_pairs,
+    query_pairs,
+    recall,
+)
 from curator.core.ingest import import_files  # noqa: E402
 from curator.core.jobs import run_job  # noqa: E402
 from curator.core.store import Store  # noqa: E402
@@ -108,20 +118,21 @@ def add_records(store: Store, folder: Path, count: int, seed: int, name: str) ->
     run_job(import_files(store, [data]))
 
 
-def timed_scan(store: Store, embedder: Any) -> tuple[float, float, dict[str, Any]]:
-    """Run the scan; return total seconds, seconds spent embedding, the report."""
-    marks: dict[str, float] = {}
+def timed_scan(store: Store, embedder: Any, incremental: bool = True
+               ) -> tuple[float, float, dict[str, Any]]:
+    """Run the scan; return total seconds, seconds spent embedding, the report.
+
+    The report's ``timings`` split the scan into read (records, JSON, sides), hash,
+    embed (cache lookup and model), search, analyse and save (clusters and findings).
+    """
     start = time.perf_counter()
-
-    def on_progress(progress: Any) -> None:
-        if progress.message.startswith("Embedding") and "embed" not in marks:
-            marks["embed"] = time.perf_counter()
-        if progress.message.startswith("Comparing") and "compare" not in marks:
-            marks["compare"] = time.perf_counter()
-
-    report = run_job(sim.similarity_scan(store, embedder), on_progress)
+    report = run_job(sim.similarity_scan(store, embedder, incremental=incremental))
     total = time.perf_counter() - start
-    return total, marks.get("compare", start) - marks.get("embed", start), report
+    return total, report["timings"]["embed"], report
+
+
+def show_timings(report: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v:.2f}" for k, v in report["timings"].items())
 
 
 def part_model(folder: Path, records: int, rounds: int = 2
@@ -155,8 +166,10 @@ def part_model(folder: Path, records: int, rounds: int = 2
     extra = max(1, records // 100)
     add_records(store, folder, extra, seed=99, name="extra_model.jsonl")
     re_total, re_embed, re_report = timed_scan(store, embedder)
+    log(f"first scan phases: {show_timings(report)}")
     log(f"rescan after +{extra} records: {re_total:.2f} s ({re_report['embedded']} new "
-        f"embeddings) = {100 * re_total / total:.1f}% of the first scan")
+        f"embeddings, search {re_report['search_mode']}) = {100 * re_total / total:.1f}% "
+        f"of the first scan; phases: {show_timings(re_report)}")
     vectors = EmbeddingCache(store.db, embedder.name)
     got = vectors.get_many([h for (h,) in store.db.execute(
         "SELECT text_hash FROM embeddings")])
@@ -171,10 +184,13 @@ def part_model(folder: Path, records: int, rounds: int = 2
         "throughput_ratio": raw_best / embed_seconds,
         "first_scan_s": total, "rescan_s": re_total, "rescan_added": extra,
         "rescan_share": re_total / total, "findings": report["findings"],
+        "first_scan_timings": report["timings"], "rescan_timings": re_report["timings"],
+        "rescan_embedded": re_report["embedded"],
     }, bases
 
 
-def part_pipeline(folder: Path, records: int, bases: np.ndarray) -> dict[str, Any]:
+def part_pipeline(folder: Path, records: int, bases: np.ndarray, full_rescan: bool = False
+                  ) -> dict[str, Any]:
     log(f"\n== 2. pipeline at {records:,} records (synthetic MiniLM-like vectors) ==")
     embedder = SyntheticEmbedder(bases)
     start = time.perf_counter()
@@ -183,12 +199,33 @@ def part_pipeline(folder: Path, records: int, bases: np.ndarray) -> dict[str, An
     total, embed_seconds, report = timed_scan(store, embedder)
     log(f"first scan: {total:.1f} s (synthetic embedding {embed_seconds:.1f} s), "
         f"search {report['search']}, {report['candidate_pairs']:,} pairs, "
-        f"{report['findings']}")
+        f"{report['findings']}; phases: {show_timings(report)}")
     extra = records // 100
     add_records(store, folder, extra, seed=98, name="extra_scale.jsonl")
+    if full_rescan:
+        copy = folder / "scale_copy.curator"
+        store.db.execute(f"VACUUM INTO '{copy}'")
     re_total, re_embed, re_report = timed_scan(store, embedder)
     log(f"rescan after +{extra:,} records: {re_total:.1f} s (embedding {re_embed:.1f} s, "
-        f"{re_report['embedded']:,} new)")
+        f"{re_report['embedded']:,} new; search {re_report['search_mode']} over "
+        f"{re_report['searched_texts']:,} texts) = {100 * re_total / total:.2f}% of the "
+        f"first scan; phases: {show_timings(re_report)}")
+    stored = store.db.execute(
+        "SELECT texts, length(hashes) + length(pair_a) + length(pair_b) + length(pair_sim), "
+        "length(pair_a) / 4 FROM similarity_search").fetchone()
+    log(f"stored search: {stored[0]:,} texts, {stored[2]:,} pairs, {stored[1] / 1e6:.1f} MB")
+    full: dict[str, Any] = {}
+    if full_rescan:
+        other = Store.open(copy)
+        f_total, f_embed, f_report = timed_scan(other, embedder, incremental=False)
+        same = (f_report["findings"] == re_report["findings"]
+                and f_report["clusters"] == re_report["clusters"]
+                and f_report["candidate_pairs"] == re_report["candidate_pairs"])
+        log(f"the same rescan searching everything: {f_total:.1f} s; phases: "
+            f"{show_timings(f_report)}; same findings, clusters and pairs: {same}")
+        full = {"full_rescan_s": f_total, "full_rescan_timings": f_report["timings"],
+                "full_rescan_same_result": same}
+        other.close()
     corpus = sim.read_corpus(store)
     cache = EmbeddingCache(store.db, embedder.name)
     distinct = sorted(set(corpus.input_of))
@@ -199,17 +236,44 @@ def part_pipeline(folder: Path, records: int, bases: np.ndarray) -> dict[str, An
     return {"records": records, "first_scan_s": total,
             "first_scan_embedding_s": embed_seconds,
             "first_scan_without_model_s": total - embed_seconds,
+            "first_scan_texts": report["texts"],
+            "first_scan_embedded": report["embedded"],
+            "first_scan_timings": report["timings"],
             "rescan_s": re_total, "rescan_embedding_s": re_embed,
+            "rescan_timings": re_report["timings"], "rescan_search": re_report["search_mode"],
+            "rescan_searched_texts": re_report["searched_texts"],
+            "rescan_share": re_total / total,
+            "stored_search": {"texts": stored[0], "pairs": stored[2], "bytes": stored[1]},
             "rescan_new_embeddings": re_report["embedded"], "added": extra,
             "search": report["search"], "pairs": report["candidate_pairs"],
-            "findings": report["findings"], "clusters": report["clusters"]}, inputs
+            "findings": report["findings"], "clusters": report["clusters"], **full}, inputs
 
 
-def part_search(vectors: np.ndarray, threshold: float, queries: int) -> dict[str, Any]:
+def projection(model: dict[str, Any], pipeline: dict[str, Any]) -> dict[str, Any]:
+    """First scan and rescan at the pipeline's size with the real model's measured rate.
+
+    Conservative both ways: the first scan drops its whole embed phase (synthetic
+    encoding, but also the cache writes) before adding the model's time; the rescan
+    keeps its whole embed phase (cache reads, and the synthetic encoding of its new
+    texts) and adds the model's time on top.
+    """
+    rate = model["curator_texts_per_s"]
+    first = pipeline["first_scan_without_model_s"] + pipeline["first_scan_embedded"] / rate
+    rescan = pipeline["rescan_s"] + pipeline["rescan_new_embeddings"] / rate
+    out = {"texts_per_s": rate, "first_scan_s": first, "rescan_s": rescan,
+           "rescan_share": rescan / first}
+    log(f"\n== 3. projection with the real model at {pipeline['records']:,} records: "
+        f"first scan {first:,.0f} s ({pipeline['first_scan_embedded']:,} texts at "
+        f"{rate:.2f}/s), rescan {rescan:,.0f} s -> {100 * rescan / first:.2f}% ==")
+    return out
+
+
+def part_search(vectors: np.ndarray, threshold: float, queries: int,
+                nprobes: tuple[int, ...] = (8, 16, 32)) -> dict[str, Any]:
     import faiss
 
     n = len(vectors)
-    log(f"\n== 3. neighbour search over {n:,} input vectors, threshold {threshold} ==")
+    log(f"\n== 4. neighbour search over {n:,} input vectors, threshold {threshold} ==")
     rng = np.random.default_rng(0)
     sample = np.sort(rng.choice(n, size=min(queries, n), replace=False))
     flat = faiss.IndexFlatIP(vectors.shape[1])
@@ -228,8 +292,14 @@ def part_search(vectors: np.ndarray, threshold: float, queries: int) -> dict[str
     out: dict[str, Any] = {"vectors": n, "threshold": threshold, "queries": len(sample),
                            "exact_sample_s": exact_sample_s,
                            "exact_full_estimate_s": exact_estimate, "ivf": []}
+    new = np.arange(n - n // 100, n)
+    start = time.perf_counter()
+    query_pairs(vectors, new, threshold)
+    out["incremental_1pct_s"] = time.perf_counter() - start
+    log(f"exact search of the last {len(new):,} vectors against all {n:,} (a rescan after "
+        f"+1%): {out['incremental_1pct_s']:.2f} s")
     sample_set = set(sample.tolist())
-    for nprobe in (8, 16, 32):
+    for nprobe in nprobes:
         start = time.perf_counter()
         pairs = neighbour_pairs(vectors, threshold, method="ivf", nprobe=nprobe)
         seconds = time.perf_counter() - start
@@ -299,14 +369,31 @@ def main() -> None:
                         help="only part 1 (real-model throughput and rescan)")
     parser.add_argument("--calibrate", action="store_true",
                         help="only report precision/recall on the paraphrase pairs")
+    parser.add_argument("--nprobe", type=int, nargs="+", default=[8, 16, 32],
+                        help="IVF nprobe values to time in part 4")
+    parser.add_argument("--no-search", action="store_true",
+                        help="skip part 4 (the neighbour search comparison)")
+    parser.add_argument("--full-rescan", action="store_true",
+                        help="part 2: also time the rescan searching everything again")
+    parser.add_argument("--model-json", type=Path,
+                        help="with --bases: take part 1's results from this earlier --json "
+                             "(--model-only) output instead of running it again")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--bases", type=Path,
                         help="a .npy of part 1's vectors: saved there, or if it exists, "
                              "loaded from there and part 1 skipped")
     args = parser.parse_args()
     if args.model_only:
+        import torch
+
         with tempfile.TemporaryDirectory() as tmp:
-            result = {"model": part_model(Path(tmp), args.model_records, args.rounds)[0]}
+            result = {"machine": {"cpus": os.cpu_count(),
+                                  "torch_threads": torch.get_num_threads(),
+                                  "load_average": os.getloadavg()}}
+            result["model"], bases = part_model(Path(tmp), args.model_records, args.rounds)
+            result["machine"]["load_average_end"] = os.getloadavg()
+            if args.bases:
+                np.save(args.bases, bases)
     elif args.calibrate:
         result: dict[str, Any] = {"calibration": calibrate(
             ROOT / "tests" / "data" / "paraphrase_pairs.jsonl")}
@@ -320,15 +407,24 @@ def main() -> None:
             if args.bases and args.bases.exists():
                 bases = np.load(args.bases)
                 log(f"part 1 skipped: base vectors from {args.bases}")
+                if args.model_json:
+                    result["model"] = json.loads(args.model_json.read_text())["model"]
+                    log(f"part 1 results from {args.model_json}")
             else:
                 result["model"], bases = part_model(folder, args.model_records, args.rounds)
                 if args.json:
                     args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
                 if args.bases:
                     np.save(args.bases, bases)
-            result["pipeline"], inputs = part_pipeline(folder, args.records, bases)
-            result["search"] = part_search(inputs, sim.DEFAULTS["near_duplicate"],
-                                           args.queries)
+            result["pipeline"], inputs = part_pipeline(folder, args.records, bases,
+                                                       args.full_rescan)
+            if "model" in result:
+                result["projection"] = projection(result["model"], result["pipeline"])
+            if args.json:
+                args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+            if not args.no_search:
+                result["search"] = part_search(inputs, sim.DEFAULTS["near_duplicate"],
+                                               args.queries, tuple(args.nprobe))
         result["machine"]["load_average_end"] = os.getloadavg()
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")

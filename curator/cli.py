@@ -188,13 +188,14 @@ def scan(project: str, only: str, profile: str | None, max_tokens: int | None,
         for code, count in pii["codes"].items():
             click.echo(f"  {count:>7,}  {code}")
     if report.similarity is not None:
+        from curator.core.checks.similarity import count_of, groups_summary
+
         sim = report.similarity
         groups = sim.get("clusters", {})
-        click.echo(f"Similar examples ({sim.get('model')}, {sim.get('embedded', 0):,} texts "
-                   f"embedded, the rest from the project's cache): "
-                   f"{groups.get('exact', 0):,} exact-duplicate groups, "
-                   f"{groups.get('near', 0):,} near-duplicate groups, "
-                   f"{groups.get('contradiction', 0):,} contradictions.")
+        click.echo(f"Similar examples ({sim.get('model')}, "
+                   f"{count_of(sim.get('embedded', 0), 'text')} embedded, the rest from "
+                   "the project's cache): "
+                   f"{groups_summary(groups)}.")
     billing = report.tokens.get("billing", {})
     if billing.get("examples"):
         click.echo(f"Tokens: ~{billing['billing_tokens']:,} billed per epoch, "

@@ -449,7 +449,8 @@ class DiversityChart(QWidget):
             f"<b>{n:,}</b> examples, <b>{report.get('distinct_inputs', 0):,}</b> distinct "
             f"questions · <b>{100 * report.get('duplicate_share', 0):.1f}%</b> in duplicate "
             f"groups ({clusters.get('exact', 0):,} exact, {clusters.get('near', 0):,} near) "
-            f"· <b>{clusters.get('contradiction', 0):,}</b> contradictions · "
+            f"· <b>{clusters.get('contradiction', 0):,}</b> "
+            f"{'contradiction' if clusters.get('contradiction', 0) == 1 else 'contradictions'} · "
             f"<b>{100 * declines.get('share', 0):.1f}%</b> of answers decline or say "
             "they do not know")
         self._draw_map(report.get("map", {}))

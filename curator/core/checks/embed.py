@@ -27,6 +27,9 @@ MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 #: Texts per ``encode`` call: big enough for the model's own length sorting to pay,
 #: small enough to report progress and honour Cancel every few seconds on a laptop.
 ENCODE_CHUNK = 1024
+#: From this many texts :meth:`EmbeddingCache.get_matrix` reads the model's rows in one
+#: pass instead of looking each text up.
+BULK_READ = 20_000
 
 
 @runtime_checkable
@@ -174,6 +177,44 @@ class EmbeddingCache:
                 if vector.shape[0] == dim:
                     found[text_hash_] = vector
         return found
+
+    def get_matrix(self, hashes: Sequence[str], dim: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of ``hashes`` as one (n, dim) float32 array, and which were found.
+
+        The bulk form of :meth:`get_many` for a scan: blobs are joined and converted
+        once instead of one small array per row (a second saved per 100,000 texts).
+        """
+        position = {h: i for i, h in enumerate(hashes)}
+        rows: list[int] = []
+        blobs: list[bytes] = []
+        size = 4 * dim
+        if len(hashes) >= BULK_READ:
+            # Most of the table is wanted (a rescan): one pass in key order reads it 2-3x
+            # faster than a lookup per text (measured at 202,000 texts).
+            for text_hash_, blob in self.db.execute(
+                    "SELECT text_hash, vector FROM embeddings WHERE model = ? AND dim = ?",
+                    (self.model, dim)):
+                row = position.get(text_hash_)
+                if row is not None and len(blob) == size:
+                    rows.append(row)
+                    blobs.append(blob)
+        else:
+            for start in range(0, len(hashes), 500):
+                chunk = list(hashes[start:start + 500])
+                marks = ",".join("?" * len(chunk))
+                for text_hash_, blob in self.db.execute(
+                        f"SELECT text_hash, vector FROM embeddings WHERE model = ? "
+                        f"AND dim = ? AND text_hash IN ({marks})", [self.model, dim, *chunk]):
+                    if len(blob) == size:
+                        rows.append(position[text_hash_])
+                        blobs.append(blob)
+        vectors = np.zeros((len(hashes), dim), dtype=np.float32)
+        found = np.zeros(len(hashes), dtype=bool)
+        if rows:
+            vectors[rows] = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dim)
+            found[rows] = True
+        return vectors, found
 
     def put_many(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)

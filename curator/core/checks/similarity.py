@@ -34,13 +34,21 @@ What is found
 
 Every finding's ``detail`` holds ``related`` (other record keys), ``cluster`` (id in
 ``clusters``) and ``similarity``.
+
+Rescans
+-------
+The neighbour search's result is kept in ``similarity_search`` (:func:`search_inputs`):
+a rescan reuses the pairs among texts searched before and searches only new texts
+against all, with the same result as a full search (see docs/architecture.md).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import string
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,7 +57,15 @@ from typing import Any
 import numpy as np
 
 from curator.core.checks.embed import Embedder, EmbeddingCache, default_embedder, text_hash
-from curator.core.checks.similarity_search import EXACT_LIMIT, NPROBE, Pairs, neighbour_pairs
+from curator.core.checks.similarity_search import (
+    EXACT_LIMIT,
+    MARGIN,
+    NPROBE,
+    Pairs,
+    neighbour_pairs,
+    pair_cosines,
+    query_pairs,
+)
 from curator.core.conversation import text_of
 from curator.core.errors import CuratorError
 from curator.core.jobs import Job, Progress
@@ -142,18 +158,25 @@ def sides(conv: Mapping[str, Any]) -> Sides:
     system = normalise("\n".join(_content(m) for m in messages
                                  if isinstance(m, dict) and m.get("role") == "system"))
     turns = [m for m in messages if not (isinstance(m, dict) and m.get("role") == "system")]
-    input_text = normalise("\n".join(_content(m) for m in turns))
-    roles = "\x1e".join(f"{m.get('role') if isinstance(m, dict) else '?'}\x1f"
-                        f"{normalise(_content(m))}" for m in turns)
+    texts = [normalise(_content(m)) for m in turns]
+    # normalise("\n".join(parts)) == " ".join of the non-empty normalised parts: split()
+    # never joins words across the newline, and casefold works character by character.
+    input_text = " ".join(t for t in texts if t)
+    roles = "\x1e".join(f"{m.get('role') if isinstance(m, dict) else '?'}\x1f{t}"
+                        for m, t in zip(turns, texts, strict=True))
     exact = text_hash(f"{system}\x1d{roles}\x1d{output}")
     return Sides(system, input_text, output, exact)
 
 
+_NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def short_answer(text: str | None, max_words: int) -> str | None:
     """A label-like output ("Positive.", "yes") reduced to its words; None if longer."""
     if text is None:
         return None
-    words = text.translate(str.maketrans("", "", string.punctuation)).split()
+    words = text.translate(_NO_PUNCTUATION).split()
     if not words or len(words) > max_words:
         return None
     return " ".join(words)
@@ -216,24 +239,23 @@ def read_corpus(store: Store, include_rejected: bool = False,
 
 
 def embed_texts(store: Store, texts: Sequence[str], embedder: Embedder,
-                chunk: int = 1024) -> Job[np.ndarray]:
+                chunk: int = 1024, hashes: Sequence[str] | None = None,
+                fresh: list[int] | None = None) -> Job[np.ndarray]:
     """Vectors for ``texts`` (one row each), from the cache or the model; a Job.
 
     New vectors go into the cache in the caller's transaction, a chunk at a time, with a
-    :class:`Progress` after each chunk (so Cancel stops within one chunk).
+    :class:`Progress` after each chunk (so Cancel stops within one chunk). ``hashes``
+    (``text_hash`` of each text) saves hashing again; ``fresh``, when given, receives the
+    positions of the texts embedded now (not found in the cache).
     """
     cache = EmbeddingCache(store.db, embedder.name)
-    hashes = [text_hash(t) for t in texts]
-    found = cache.get_many(hashes)
-    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    missing: list[int] = []
-    for i, h in enumerate(hashes):
-        vector = found.get(h)
-        if vector is not None and vector.shape[0] == embedder.dim:
-            vectors[i] = vector
-        else:
-            missing.append(i)
+    if hashes is None:
+        hashes = [text_hash(t) for t in texts]
+    vectors, found = cache.get_matrix(hashes, embedder.dim)
+    missing: list[int] = np.flatnonzero(~found).tolist()
     total = len(missing)
+    if fresh is not None:
+        fresh.extend(missing)
     yield Progress(0, total, f"Embedding {total:,} new texts "
                              f"({len(texts) - total:,} already known)")
     # Long texts together, short together: less padding per batch.
@@ -297,7 +319,41 @@ class Analysis:
     search_method: str = "exact"
 
 
-def _record_sim(vin: np.ndarray, vout: np.ndarray, has_out: np.ndarray,
+class _Gather:
+    """``rows[positions]``: the vectors of record positions, gathered when asked.
+
+    Stands in for a (records x dim) copy of every record's vector (300 MB at 100k
+    records, and seconds to build) where only cluster members are ever looked at.
+    ``present`` marks positions that have a vector; the others read as zeros.
+    """
+
+    def __init__(self, vectors: np.ndarray, index: np.ndarray,
+                 present: np.ndarray | None = None) -> None:
+        self.vectors, self.index, self.present = vectors, index, present
+
+    def __getitem__(self, positions: Any) -> np.ndarray:
+        out = self.vectors[self.index[positions]]
+        if self.present is not None:
+            mask = self.present[positions]
+            if np.ndim(mask) == 0:
+                if not mask:
+                    out = np.zeros_like(out)
+            elif not mask.all():
+                out[~mask] = 0.0                   # fancy indexing made a copy
+        return out
+
+
+def _side_vectors(corpus: Corpus, vectors: np.ndarray
+                  ) -> tuple[_Gather, _Gather, np.ndarray]:
+    """Input vectors, output vectors (zeros without an output) and the output flags."""
+    input_of = np.asarray(corpus.input_of, dtype=np.int64)
+    output_of = np.asarray(corpus.output_of, dtype=np.int64)
+    has_out = output_of >= 0
+    return (_Gather(vectors, input_of),
+            _Gather(vectors, np.where(has_out, output_of, 0), has_out), has_out)
+
+
+def _record_sim(vin: _Gather, vout: _Gather, has_out: np.ndarray,
                 members: list[int]) -> np.ndarray:
     """Pairwise record similarity in a group: min(input cosine, output cosine)."""
     a = vin[members] @ vin[members].T
@@ -308,25 +364,20 @@ def _record_sim(vin: np.ndarray, vout: np.ndarray, has_out: np.ndarray,
 
 def analyse(corpus: Corpus, vectors: np.ndarray, config: Mapping[str, Any],
             kinds: Sequence[str] = SCAN_KINDS, labels: Mapping[int, str] | None = None,
-            on_block: Callable[[int, int], None] | None = None) -> Analysis:
+            on_block: Callable[[int, int], None] | None = None,
+            pairs: Pairs | None = None) -> Analysis:
     """Group records into exact, near-duplicate and contradiction clusters.
 
     ``vectors`` has one row per ``corpus.texts``. ``labels`` maps record ids to final
     labels; records with the same (or nearly the same) input and different labels are
-    contradictions too.
+    contradictions too. ``pairs`` are the neighbour pairs over
+    :func:`distinct_inputs` (from :func:`search_inputs`); without them a full search runs.
     """
     result = Analysis()
     n = len(corpus.ids)
     if n == 0:
         return result
-    dim = vectors.shape[1] if vectors.ndim == 2 else 1
-    zero = np.zeros((1, dim), dtype=np.float32)
-    table = np.vstack([vectors, zero]) if len(vectors) else zero
-    input_of = np.asarray(corpus.input_of, dtype=np.int64)
-    output_of = np.asarray(corpus.output_of, dtype=np.int64)
-    has_out = output_of >= 0
-    vin = table[input_of]
-    vout = table[np.where(has_out, output_of, len(table) - 1)]
+    vin, vout, has_out = _side_vectors(corpus, vectors)
 
     # Exact duplicates: same normalised conversation.
     by_exact: dict[str, list[int]] = defaultdict(list)
@@ -336,16 +387,16 @@ def analyse(corpus: Corpus, vectors: np.ndarray, config: Mapping[str, Any],
         result.exact = [g for g in by_exact.values() if len(g) > 1]
 
     # Candidate pairs over distinct inputs (records sharing an input are pairs too).
-    distinct_inputs = sorted(set(corpus.input_of))
-    local = {t: k for k, t in enumerate(distinct_inputs)}
+    inputs = distinct_inputs(corpus)
+    local = {t: k for k, t in enumerate(inputs)}
     records_of: dict[int, list[int]] = defaultdict(list)
     for pos, t in enumerate(corpus.input_of):
         records_of[local[t]].append(pos)
-    threshold = min(config["near_duplicate"], config["contradiction_input"])
-    pairs = neighbour_pairs(vectors[distinct_inputs] if distinct_inputs else vin[:0],
-                            threshold, exact_limit=int(config["exact_search_limit"]),
-                            nprobe=int(config["nprobe"]), on_block=on_block)
+    threshold = search_threshold(config)
+    if pairs is None:
+        pairs = full_search(vectors[inputs] if inputs else vin[:0], config, on_block)
     result.search_method = pairs.method
+    pairs = _at_least(pairs, threshold)
     group_pairs: list[tuple[int, int, float]] = [
         (k, k, 1.0) for k, members in records_of.items() if len(members) > 1]
     group_pairs.extend(zip(pairs.left.tolist(), pairs.right.tolist(),
@@ -361,28 +412,45 @@ def analyse(corpus: Corpus, vectors: np.ndarray, config: Mapping[str, Any],
     conflicts: dict[int, set[int]] = defaultdict(set)
     pair_figures: dict[tuple[int, int], tuple[float, float | None, str]] = {}
     max_words = int(config["short_answer_words"])
+    # The loop below runs once per candidate record pair (over a hundred thousand at
+    # 100k records): settings and output flags are looked up once, short answers are
+    # memoised (short_answer).
+    find_near, find_contra = "duplicates" in kinds, "contradictions" in kinds
+    near_in, near_out = config["near_duplicate"], config["near_duplicate_output"]
+    contra_in = config["contradiction_input"]
+    same_system = bool(config["same_system_prompt"])
+    has_output = has_out.tolist()
+    all_sides = corpus.sides
+
     for ga, gb, in_sim in group_pairs:
         left = [p for p in records_of[ga] if p in rep]
         right = left if ga == gb else [p for p in records_of[gb] if p in rep]
         if not left or not right:
             continue
-        out_sims = vout[left] @ vout[right].T
+        if len(left) == 1 and len(right) == 1:
+            out_sims = None
+        else:
+            out_sims = vout[left] @ vout[right].T
         for i, a in enumerate(left):
             for j, b in enumerate(right):
                 if ga == gb and j <= i:
                     continue
-                both_out = bool(has_out[a] and has_out[b])
-                out_sim = float(out_sims[i, j]) if both_out else None
-                if ("duplicates" in kinds and in_sim >= config["near_duplicate"]
-                        and (out_sim is None or out_sim >= config["near_duplicate_output"])
-                        and (both_out or not (has_out[a] or has_out[b]))):
+                both_out = has_output[a] and has_output[b]
+                if not both_out:
+                    out_sim = None
+                elif out_sims is None:
+                    out_sim = float(vout[a] @ vout[b])
+                else:
+                    out_sim = float(out_sims[i, j])
+                if (find_near and in_sim >= near_in
+                        and (out_sim is None or out_sim >= near_out)
+                        and (both_out or not (has_output[a] or has_output[b]))):
                     near_uf.union(a, b)
-                if "contradictions" not in kinds or in_sim < config["contradiction_input"]:
+                if not find_contra or in_sim < contra_in:
                     continue
-                if (config["same_system_prompt"]
-                        and corpus.sides[a].system != corpus.sides[b].system):
+                if same_system and all_sides[a].system != all_sides[b].system:
                     continue
-                reason = _conflict(corpus.sides[a].output, corpus.sides[b].output, out_sim,
+                reason = _conflict(all_sides[a].output, all_sides[b].output, out_sim,
                                    config, max_words)
                 if reason is None and labels:
                     la, lb = labels.get(corpus.ids[a]), labels.get(corpus.ids[b])
@@ -399,22 +467,28 @@ def analyse(corpus: Corpus, vectors: np.ndarray, config: Mapping[str, Any],
         # Bring the exact copies of each representative along.
         result.near = [sorted(p for r in g for p in rep[r]) for g in near_groups]
     if "contradictions" in kinds:
-        for group in contra_uf.groups(list(conflicts)):
+        groups = contra_uf.groups(list(conflicts))
+        # Each conflicting pair belongs to one group (its two ends were joined): bucket
+        # them once rather than scanning every pair for every group.
+        group_of = {r: k for k, g in enumerate(groups) for r in g}
+        pairs_of: list[list[tuple[int, int, tuple[float, float | None, str]]]] = [
+            [] for _ in groups]
+        for (a, b), figure in pair_figures.items():
+            pairs_of[group_of[a]].append((a, b, figure))
+        for group, group_pairs_ in zip(groups, pairs_of, strict=True):
             members = sorted(p for r in group for p in rep[r])
             result.contradictions.append(members)
             local_conflicts: dict[int, set[int]] = {}
-            in_group = set(group)
-            figures = [f for (a, _b), f in pair_figures.items() if a in in_group]
+            figures = [f for _, _, f in group_pairs_]
             for r in group:
                 others = {p for q in conflicts[r] for p in rep[q]}
                 for p in rep[r]:
                     local_conflicts[p] = others
             result.conflicts.append(local_conflicts)
             reasons: dict[int, set[str]] = defaultdict(set)
-            for (a, b), (_, _, why) in pair_figures.items():
-                if a in in_group:
-                    for p in (*rep[a], *rep[b]):
-                        reasons[p].add(why)
+            for a, b, (_, _, why) in group_pairs_:
+                for p in (*rep[a], *rep[b]):
+                    reasons[p].add(why)
             result.conflict_reasons.append(dict(reasons))
             in_sims = [f[0] for f in figures]
             out_sims_ = [f[1] for f in figures if f[1] is not None]
@@ -424,6 +498,128 @@ def analyse(corpus: Corpus, vectors: np.ndarray, config: Mapping[str, Any],
                 "reasons": sorted({f[2] for f in figures}),
             })
     return result
+
+
+def distinct_inputs(corpus: Corpus) -> list[int]:
+    """The text indices of the corpus's distinct inputs, in text order (search rows)."""
+    return sorted(set(corpus.input_of))
+
+
+def search_threshold(config: Mapping[str, Any]) -> float:
+    """The input cosine the neighbour search looks for: the lower of the two thresholds."""
+    return float(min(config["near_duplicate"], config["contradiction_input"]))
+
+
+def _at_least(pairs: Pairs, threshold: float) -> Pairs:
+    keep = pairs.similarity >= np.float32(threshold)
+    if keep.all():
+        return pairs
+    return Pairs(pairs.left[keep], pairs.right[keep], pairs.similarity[keep], pairs.method)
+
+
+def _recomputed(vectors: np.ndarray, pairs: Pairs) -> Pairs:
+    return Pairs(pairs.left, pairs.right, pair_cosines(vectors, pairs.left, pairs.right),
+                 pairs.method)
+
+
+def full_search(vectors: np.ndarray, config: Mapping[str, Any],
+                on_block: Callable[[int, int], None] | None = None) -> Pairs:
+    """Every pair of rows of ``vectors`` near the search threshold, cosines recomputed.
+
+    Searches :data:`MARGIN` below :func:`search_threshold` so that keeping pairs by their
+    recomputed cosine gives the same answer as an incremental search would.
+    """
+    found = neighbour_pairs(vectors, search_threshold(config) - MARGIN,
+                            exact_limit=int(config["exact_search_limit"]),
+                            nprobe=int(config["nprobe"]), on_block=on_block)
+    return _recomputed(vectors, found)
+
+
+#: A rescan searches only its new texts unless they are more than this share of all
+#: texts (exact search: new x all products against all x all / 2) ...
+INCREMENTAL_SHARE_EXACT = 0.5
+#: ... or, above ``exact_search_limit``, this share: at 101,000 texts 1,010 exact queries
+#: took 12.5 s and a full IVF search 127 s (docs/benchmarks.md), even at about 10%.
+INCREMENTAL_SHARE_IVF = 0.1
+
+
+def _search_params(config: Mapping[str, Any]) -> str:
+    return json.dumps({"exact_search_limit": int(config["exact_search_limit"]),
+                       "nprobe": int(config["nprobe"]), "margin": MARGIN}, sort_keys=True)
+
+
+def forget_search(store: Store) -> None:
+    """Drop the stored neighbour search: the next scan searches everything again."""
+    store.db.execute("DELETE FROM similarity_search")
+
+
+def search_inputs(store: Store, model: str, hashes: Sequence[str], vectors: np.ndarray,
+                  config: Mapping[str, Any], fresh: Iterable[int] = (),
+                  on_block: Callable[[int, int], None] | None = None,
+                  incremental: bool = True) -> tuple[Pairs, dict[str, Any]]:
+    """Neighbour pairs over the distinct inputs, reusing the stored search; stores the new.
+
+    ``hashes[k]`` is the text hash of row ``k`` of ``vectors`` (the distinct inputs).
+    The table ``similarity_search`` holds, for a model and threshold, the texts last
+    searched and the pairs found among them. Pairs among texts still present are taken
+    from it (texts no longer present drop out with their pairs); the rows not in it
+    (new texts, and ``fresh`` rows whose vectors were just embedded again) are searched
+    exactly against all rows. A full search runs when nothing is stored for this model
+    and threshold, the search settings changed, a stored approximate (IVF) search would
+    now be exact, or the new rows are too many for searching them alone to pay.
+    Returns the pairs (method of the stored base search) and what was done.
+    """
+    threshold = search_threshold(config)
+    params = _search_params(config)
+    n = len(hashes)
+    info: dict[str, Any] = {"search": "full", "searched_texts": n, "texts": n}
+    row = store.db.execute(
+        "SELECT method, params, hashes, pair_a, pair_b, pair_sim FROM similarity_search "
+        "WHERE model = ? AND threshold = ?", (model, threshold)).fetchone() if incremental \
+        else None
+    pairs: Pairs | None = None
+    if row is not None and row[1] == params and n >= 2:
+        method, _, blob, blob_a, blob_b, blob_sim = row
+        position = {h: k for k, h in enumerate(hashes)}
+        old = np.fromiter((position.get(blob[i:i + 32].hex(), -1)
+                           for i in range(0, len(blob), 32)), dtype=np.int64,
+                          count=len(blob) // 32)
+        fresh_rows = np.fromiter(fresh, dtype=np.int64)
+        if len(fresh_rows):
+            old[np.isin(old, fresh_rows)] = -1       # re-embedded: search it again
+        known = np.zeros(n, dtype=bool)
+        known[old[old >= 0]] = True
+        new = np.flatnonzero(~known)
+        exact_now = n <= int(config["exact_search_limit"])
+        share = INCREMENTAL_SHARE_EXACT if method == "exact" or exact_now \
+            else INCREMENTAL_SHARE_IVF
+        if not (method == "ivf" and exact_now) and len(new) <= share * n:
+            a = old[np.frombuffer(blob_a, dtype=np.int32)]
+            b = old[np.frombuffer(blob_b, dtype=np.int32)]
+            sims = np.frombuffer(blob_sim, dtype=np.float32)
+            keep = (a >= 0) & (b >= 0)
+            a, b, sims = a[keep], b[keep], sims[keep]
+            found = _recomputed(vectors, query_pairs(vectors, new, threshold - MARGIN,
+                                                     on_block))
+            left = np.concatenate([np.minimum(a, b), found.left])
+            right = np.concatenate([np.maximum(a, b), found.right])
+            sims = np.concatenate([sims, found.similarity])
+            order = np.lexsort((right, left))
+            pairs = Pairs(left[order], right[order], sims[order], method)
+            info.update(search="incremental", searched_texts=int(len(new)),
+                        reused_pairs=int(keep.sum()))
+    if pairs is None:
+        pairs = full_search(vectors, config, on_block)
+    store.db.execute("DELETE FROM similarity_search")
+    store.db.execute(
+        "INSERT INTO similarity_search(model, threshold, method, params, texts, hashes, "
+        "pair_a, pair_b, pair_sim, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (model, threshold, pairs.method, params, n,
+         b"".join(bytes.fromhex(h) for h in hashes),
+         pairs.left.astype(np.int32).tobytes(), pairs.right.astype(np.int32).tobytes(),
+         pairs.similarity.astype(np.float32).tobytes(), now()))
+    info["method"] = pairs.method
+    return pairs, info
 
 
 def _conflict(a: str | None, b: str | None, out_sim: float | None,
@@ -462,13 +658,16 @@ def similarity_scan(
     kinds: Sequence[str] = SCAN_KINDS,
     labels: Mapping[int, str] | None = None,
     actor: str = "system",
+    incremental: bool = True,
 ) -> Job[dict[str, Any]]:
     """Find duplicates and/or contradictions and store them; a cancellable Job.
 
     One transaction: findings of the kinds scanned are replaced (dismissed ones keep
-    their status), their clusters rewritten, new embeddings cached. Cancelling rolls all
-    of it back. ``labels`` (``{record_id: final label}``) adds label contradictions.
-    Returns a report: counts of records, texts, clusters and findings.
+    their status), their clusters rewritten, new embeddings cached, the neighbour search
+    stored (:func:`search_inputs`; ``incremental=False`` searches everything again).
+    Cancelling rolls all of it back. ``labels`` (``{record_id: final label}``) adds label
+    contradictions. Returns a report: counts of records, texts, clusters and findings,
+    what the search did and ``timings`` (seconds per phase).
     """
     unknown = [k for k in kinds if k not in SCAN_KINDS]
     if unknown:
@@ -477,26 +676,54 @@ def similarity_scan(
     config = settings(store)
     embedder = embedder or default_embedder()
     report: dict[str, Any] = {"checks": list(kinds), "model": embedder.name}
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        moment = time.perf_counter()
+        timings[name] = round(timings.get(name, 0.0) + moment - clock, 4)
+        clock = moment
+
     with store.atomic():
         yield Progress(0, None, "Reading records")
         corpus = read_corpus(store, bool(config["include_rejected"]))
         report["records"] = len(corpus.ids)
         report["texts"] = len(corpus.texts)
-        before = EmbeddingCache(store.db, embedder.name).count()
-        vectors = yield from embed_texts(store, corpus.texts, embedder)
-        report["embedded"] = EmbeddingCache(store.db, embedder.name).count() - before
+        lap("read")
+        hashes = [text_hash(t) for t in corpus.texts]
+        fresh: list[int] = []
+        lap("hash")
+        vectors = yield from embed_texts(store, corpus.texts, embedder, hashes=hashes,
+                                         fresh=fresh)
+        report["embedded"] = len(fresh)
+        lap("embed")
         progress: list[Progress] = []
 
         def on_block(done: int, total: int) -> None:
             progress.append(Progress(done, total, f"Comparing inputs: {done:,} of {total:,}"))
 
         yield Progress(0, None, "Comparing inputs")
-        analysis = analyse(corpus, vectors, config, kinds, labels, on_block)
+        clock = time.perf_counter()
+        inputs = distinct_inputs(corpus)
+        row_of = {t: k for k, t in enumerate(inputs)}
+        pairs, search = search_inputs(
+            store, embedder.name, [hashes[t] for t in inputs],
+            vectors[inputs] if inputs else np.zeros((0, vectors.shape[1]), np.float32),
+            config, (row_of[t] for t in fresh if t in row_of), on_block, incremental)
+        lap("search")
+        analysis = analyse(corpus, vectors, config, kinds, labels, pairs=pairs)
+        lap("analyse")
         yield from progress[-1:]
         report["search"] = analysis.search_method
+        report["search_mode"] = search["search"]
+        report["searched_texts"] = search["searched_texts"]
         report["candidate_pairs"] = analysis.input_pairs
         yield Progress(0, None, "Saving clusters and findings")
+        clock = time.perf_counter()
         findings = _store_results(store, corpus, vectors, analysis, kinds, config)
+        lap("save")
+        report["timings"] = timings
         report["clusters"] = {"exact": len(analysis.exact), "near": len(analysis.near),
                               "contradiction": len(analysis.contradictions)}
         report["findings"] = findings
@@ -508,16 +735,15 @@ def _keys(corpus: Corpus, positions: Iterable[int], limit: int) -> list[str]:
     return [corpus.keys[p] for p in sorted(positions)][:limit]
 
 
+def _related(corpus: Corpus, members: list[int], p: int, limit: int) -> list[str]:
+    """The keys of ``members`` (sorted) other than ``p``, at most ``limit``: O(limit)."""
+    return [corpus.keys[q] for q in members[:limit + 1] if q != p][:limit]
+
+
 def _store_results(store: Store, corpus: Corpus, vectors: np.ndarray, analysis: Analysis,
                    kinds: Sequence[str], config: Mapping[str, Any]) -> dict[str, int]:
     limit = int(config["related_limit"])
-    dim = vectors.shape[1] if vectors.ndim == 2 else 1
-    table = np.vstack([vectors, np.zeros((1, dim), np.float32)])
-    input_of = np.asarray(corpus.input_of, dtype=np.int64)
-    output_of = np.asarray(corpus.output_of, dtype=np.int64)
-    has_out = output_of >= 0
-    vin = table[input_of]
-    vout = table[np.where(has_out, output_of, len(table) - 1)]
+    vin, vout, has_out = _side_vectors(corpus, vectors)
     counts: dict[str, int] = {}
     created = now()
 
@@ -555,7 +781,7 @@ def _store_results(store: Store, corpus: Corpus, vectors: np.ndarray, analysis: 
             for members in analysis.exact:
                 cluster_id, _ = new_cluster("exact", members, None, {"similarity": 1.0})
                 for p in members:
-                    related = _keys(corpus, (q for q in members if q != p), limit)
+                    related = _related(corpus, members, p, limit)
                     items.append((corpus.ids[p], FindingDraft(
                         kind="duplicate", code="exact_duplicate", severity="warning",
                         description=_exact_words(len(members) - 1),
@@ -568,7 +794,7 @@ def _store_results(store: Store, corpus: Corpus, vectors: np.ndarray, analysis: 
                     "near", members, sims,
                     {"input_min_similarity": round(float(in_sims.min()), 4)})
                 for p, s in zip(members, member_sims, strict=True):
-                    related = _keys(corpus, (q for q in members if q != p), limit)
+                    related = _related(corpus, members, p, limit)
                     items.append((corpus.ids[p], FindingDraft(
                         kind="near_duplicate", code="near_duplicate", severity="info",
                         description=_near_words(len(members) - 1, s),
@@ -604,6 +830,18 @@ def _store_results(store: Store, corpus: Corpus, vectors: np.ndarray, analysis: 
         for kind in kinds_here:
             counts.setdefault(kind, 0)
     return counts
+
+
+def count_of(count: int, singular: str, plural: str | None = None) -> str:
+    """``"1 contradiction"``, ``"2 contradictions"``, ``"1,000 groups"``."""
+    return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
+
+
+def groups_summary(clusters: Mapping[str, int]) -> str:
+    """A scan report's ``clusters`` in words, for the CLI and the status bar."""
+    return (f"{count_of(clusters.get('exact', 0), 'exact-duplicate group')}, "
+            f"{count_of(clusters.get('near', 0), 'near-duplicate group')}, "
+            f"{count_of(clusters.get('contradiction', 0), 'contradiction')}")
 
 
 def _exact_words(others: int) -> str:
@@ -906,7 +1144,9 @@ def _input_map(store: Store, corpus: Corpus, model: str | None, max_points: int,
 
 __all__ = [
     "DEFAULTS", "SETTINGS_KEY", "SCAN_KINDS", "Analysis", "Corpus", "Pairs", "Sides",
-    "analyse", "cluster_detail", "clusters", "contradiction_severity", "diversity_report",
+    "analyse", "cluster_detail", "clusters", "contradiction_severity", "count_of",
+    "distinct_inputs", "diversity_report", "forget_search", "full_search", "groups_summary",
+    "search_inputs", "search_threshold",
     "dismiss_cluster", "embed_texts", "keep_one", "label_contradictions", "normalise",
     "read_corpus", "settings", "short_answer", "sides", "similarity_scan",
 ]

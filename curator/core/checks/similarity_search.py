@@ -11,6 +11,11 @@ Two methods, chosen by size (``exact_limit``; measured in ``bench/bench_similari
 
 Pairs come back as ``(i, j, similarity)`` arrays with ``i < j``. Without faiss a blocked
 numpy product gives the same exact answer.
+
+For rescans, :func:`query_pairs` searches a few rows (the new texts) exactly against all
+of them, and :func:`pair_cosines` recomputes each pair's cosine the same way whichever
+search found it, so an incremental search and a full one give the same pairs with the
+same figures (see ``similarity.search_inputs``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ EXACT_LIMIT = 10_000
 #: generated support chats: see docs (>= 0.99).
 NPROBE = 16
 BLOCK = 4096
+#: Searches run this far below the threshold; pairs are then kept by their recomputed
+#: cosine (:func:`pair_cosines`), so float rounding inside faiss (which sums in an order
+#: that depends on the batch) cannot make a full and an incremental search disagree.
+MARGIN = 1e-4
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +167,66 @@ def neighbour_pairs(
                          method)
         return result
     return _finish(parts, method)
+
+
+def pair_cosines(vectors: np.ndarray, left: np.ndarray, right: np.ndarray,
+                 chunk: int = 16_384) -> np.ndarray:
+    """Cosine of each pair ``(left[k], right[k])``: float64 sums rounded to float32.
+
+    The value depends only on the two vectors, never on which search found the pair or
+    in what batch, so stored and newly found pairs compare alike.
+    """
+    out = np.empty(len(left), dtype=np.float32)
+    for start in range(0, len(left), chunk):
+        a = vectors[left[start:start + chunk]].astype(np.float64)
+        b = vectors[right[start:start + chunk]].astype(np.float64)
+        out[start:start + chunk] = np.einsum("ij,ij->i", a, b)
+    return out
+
+
+def query_pairs(vectors: np.ndarray, queries: np.ndarray, threshold: float,
+                on_block: Callable[[int, int], None] | None = None,
+                block: int = BLOCK) -> Pairs:
+    """Exact pairs (cosine >= ``threshold``) of the rows ``queries`` with every row.
+
+    For a rescan: a few new rows against all. Pairs between two queried rows are found
+    from both sides and kept once; a row is never paired with itself.
+    """
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    queries = np.asarray(queries, dtype=np.int64)
+    n = vectors.shape[0]
+    if n < 2 or len(queries) == 0:
+        return Pairs.empty("exact")
+    faiss = _faiss()
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    index = None
+    if faiss is not None:
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+    for start in range(0, len(queries), block):
+        rows = queries[start:start + block]
+        if index is not None:
+            lims, sims, ids = index.range_search(vectors[rows], float(threshold))
+            counts = np.diff(lims.astype(np.int64))
+            owner = np.repeat(rows, counts)
+            ids = ids.astype(np.int64)
+        else:
+            scores = vectors[rows] @ vectors.T
+            r, ids = np.nonzero(scores >= threshold)
+            owner, sims = rows[r], scores[r, ids]
+        keep = ids != owner
+        owner, ids = owner[keep], ids[keep]
+        parts.append((np.minimum(owner, ids), np.maximum(owner, ids),
+                      np.asarray(sims)[keep].astype(np.float32)))
+        if on_block:
+            on_block(min(len(queries), start + block), len(queries))
+    result = _finish(parts, "exact")
+    if len(result):
+        codes = result.left * n + result.right
+        _, first = np.unique(codes, return_index=True)
+        result = Pairs(result.left[first], result.right[first], result.similarity[first],
+                       "exact")
+    return result
 
 
 def recall(found: Pairs, truth: Pairs) -> float:

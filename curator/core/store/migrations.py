@@ -232,6 +232,24 @@ MIGRATIONS: list[str] = [
         manifest     TEXT NOT NULL
     );
     """,
+    # 9: the duplicate scan's neighbour search, kept so a rescan searches only new texts:
+    # the searched input texts (32-byte sha256 digests, in order) and the pairs found
+    # among them (int32 positions in that list, float32 cosines), per model and threshold.
+    """
+    CREATE TABLE similarity_search (
+        model      TEXT NOT NULL,
+        threshold  REAL NOT NULL,
+        method     TEXT NOT NULL,
+        params     TEXT NOT NULL,
+        texts      INTEGER NOT NULL,
+        hashes     BLOB NOT NULL,
+        pair_a     BLOB NOT NULL,
+        pair_b     BLOB NOT NULL,
+        pair_sim   BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (model, threshold)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
