@@ -108,6 +108,10 @@ def main() -> int:
         window.select_row(3)
         window.toggle_labeling()
         shoot(app, window, "pack")
+        from curator.core.labeling.labels import set_label
+
+        with Store.open(pack) as store:  # alice changes her mind on one record
+            set_label(store, window.current_id, "helpfulness", "alice", 3)
         window.open_project(project)
         settle(app, window)
         window.packs.import_file(pack)

@@ -313,12 +313,16 @@ class LabelingPanel(QWidget):
 
     def reload_schema(self) -> None:
         """Rebuild the field rows and guidelines (after the schema changed)."""
+        # Hidden at once: deleteLater waits for the event loop, and until then the old
+        # rows would still paint under the new ones.
         for box in self.boxes:
+            box.hide()
             box.deleteLater()
         self.boxes = []
         while self.fields_layout.count():
             item = self.fields_layout.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()
                 item.widget().deleteLater()
         text = schema.guidelines(self.store)
         self.guidelines.setMarkdown(text)
