@@ -81,3 +81,19 @@ def pii_analyzer():  # type: ignore[no-untyped-def]
         built, warnings = pii.build_analyzer(pii.PiiSettings())
     assert warnings == [] and attempts == []
     return built
+
+
+@pytest.fixture
+def pack_project(tmp_path: Path) -> Path:
+    """The demo project plus a batch "round1" of its other records for alice and bob
+    (overlap 2: both get every record), to hand out as annotation packs."""
+    from curator.core.demo import build_demo
+    from curator.core.labeling.assignment import create_batch
+
+    path, _ = build_demo(tmp_path / "coord.curator", run_job, kinds=("schema",))
+    with Store.open(path) as store:
+        ids = [r for (r,) in store.db.execute(
+            "SELECT id FROM records WHERE valid AND id NOT IN "
+            "(SELECT record_id FROM assignments) ORDER BY id")]
+        create_batch(store, "round1", ids, ["alice", "bob"], overlap=2)
+    return path

@@ -9,9 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from curator.core.demo import build_demo
 from curator.core.jobs import run_job
-from curator.core.labeling.assignment import add_annotator, create_batch
+from curator.core.labeling.assignment import add_annotator
 from curator.core.labeling.labels import field_labels, set_label
 from curator.core.labeling.measure import agreement_by_field
 from curator.core.labeling.packs import export_pack, import_pack, pack_status
@@ -19,14 +18,8 @@ from curator.core.store import Store
 
 
 @pytest.fixture
-def coordinator(tmp_path: Path) -> Path:
-    path, _ = build_demo(tmp_path / "coord.curator", run_job, kinds=("schema",))
-    with Store.open(path) as store:
-        ids = [r for (r,) in store.db.execute(
-            "SELECT id FROM records WHERE valid AND id NOT IN "
-            "(SELECT record_id FROM assignments) ORDER BY id")]
-        create_batch(store, "round1", ids, ["alice", "bob"], overlap=2)
-    return path
+def coordinator(pack_project: Path) -> Path:
+    return pack_project
 
 
 def hand_out(project: Path, annotator: str, folder: Path) -> Path:

@@ -28,15 +28,8 @@ from curator.core.store import Store
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """The demo project plus a batch "round1" of the other records for alice and bob."""
-    path, _ = build_demo(tmp_path / "coord.curator", run_job, kinds=("schema",))
-    with Store.open(path) as store:
-        ids = [r for (r,) in store.db.execute(
-            "SELECT id FROM records WHERE valid AND id NOT IN "
-            "(SELECT record_id FROM assignments) ORDER BY id")]
-        create_batch(store, "round1", ids, ["alice", "bob"], overlap=2)
-    return path
+def project(pack_project: Path) -> Path:
+    return pack_project
 
 
 def hand_out(project: Path, annotator: str, folder: Path, batch: str | None = "round1"
