@@ -139,13 +139,13 @@ class PackExportDialog(QDialog):
 
     def _update(self) -> None:
         from curator.core.labeling.assignment import find_annotator, get_batch
-        from curator.core.labeling.packs import _pack_records
+        from curator.core.labeling.packs import pack_records
 
         person = find_annotator(self.store, self.annotator.currentText())
         batch = self.batch.currentData()
         count = 0
         if person is not None:
-            count = len(_pack_records(self.store, person.id,
+            count = len(pack_records(self.store, person.id,
                                       get_batch(self.store, batch).id if batch else None))
         self.count.setText(f"{count:,} records assigned" if count else
                            "No records assigned: create a batch first (Labels → "

@@ -48,7 +48,6 @@ from curator.core.labeling.schema import (
     LabelField,
     _from_row,
     dump_value,
-    guidelines,
     load_value,
     normalise_value,
     schema_version,
@@ -153,10 +152,10 @@ def project_name(store: Store) -> str:
     return str(store.setting("name") or Path(store.path).stem)
 
 
-def content_digest(db: sqlite3.Connection, schema: str = "main") -> str:
+def content_digest(db: sqlite3.Connection) -> str:
     """A sha256 over what an annotator must not change: identity, records, fields,
     guidelines, batches and assignment of the pack in ``db`` (labels are not in it)."""
-    info = _info(db) if schema == "main" else None
+    info = _info(db)
     h = hashlib.sha256()
 
     def add(*parts: Any) -> None:
@@ -180,26 +179,26 @@ def content_digest(db: sqlite3.Connection, schema: str = "main") -> str:
     if info is not None:
         add("identity", info.project_id, info.annotator, info.batch)
     add("records")
-    for row in db.execute(f"SELECT id, key, raw, conversation, valid, revision "
-                          f"FROM {schema}.records ORDER BY id"):
+    for row in db.execute("SELECT id, key, raw, conversation, valid, revision "
+                          "FROM records ORDER BY id"):
         add(row[0], row[1], bytes(row[2]) if row[2] is not None else b"", row[3], row[4],
             row[5])
     add("fields")
-    for row in db.execute(f"SELECT {_FIELD_COLUMNS} FROM {schema}.label_fields ORDER BY id"):
+    for row in db.execute(f"SELECT {_FIELD_COLUMNS} FROM label_fields ORDER BY id"):
         add(*row)
-    found = db.execute(f"SELECT value FROM {schema}.meta WHERE key = 'setting:guidelines'"
+    found = db.execute("SELECT value FROM meta WHERE key = 'setting:guidelines'"
                        ).fetchone()
     add("guidelines", found[0] if found else None)
     add("batches")
-    for row in db.execute(f"SELECT id, name, pilot, overlap, blind FROM {schema}.batches "
+    for row in db.execute("SELECT id, name, pilot, overlap, blind FROM batches "
                           "ORDER BY id"):
         add(*row)
     add("assignments")
-    for row in db.execute(f"SELECT batch_id, record_id, annotator_id FROM "
-                          f"{schema}.assignments ORDER BY batch_id, record_id, annotator_id"):
+    for row in db.execute("SELECT batch_id, record_id, annotator_id FROM "
+                          "assignments ORDER BY batch_id, record_id, annotator_id"):
         add(*row)
     add("annotators")
-    for row in db.execute(f"SELECT id, name FROM {schema}.annotators ORDER BY id"):
+    for row in db.execute("SELECT id, name FROM annotators ORDER BY id"):
         add(*row)
     return h.hexdigest()
 
@@ -211,7 +210,7 @@ def _columns(db: sqlite3.Connection, table: str, schema: str = "main") -> str:
     return ", ".join(f'"{r[1]}"' for r in db.execute(f"PRAGMA {schema}.table_info({table})"))
 
 
-def _pack_records(store: Store, annotator_id: int, batch_id: int | None) -> list[int]:
+def pack_records(store: Store, annotator_id: int, batch_id: int | None) -> list[int]:
     sql = ("SELECT DISTINCT a.record_id FROM assignments a JOIN records r ON "
            "r.id = a.record_id WHERE r.valid AND a.annotator_id = ?")
     args: list[Any] = [annotator_id]
@@ -241,7 +240,7 @@ def export_pack(store: Store, path: str | Path, annotator: str, batch: str | Non
         raise CuratorError("A pack cannot be written over its own project.")
     if not path.parent.is_dir():
         raise CuratorError(f"Cannot write {path}: the folder {path.parent} does not exist.")
-    ids = _pack_records(store, person.id, batch_id)
+    ids = pack_records(store, person.id, batch_id)
     if not ids:
         where = f' in the batch "{batch}"' if batch else ""
         raise CuratorError(f"{annotator} has no records assigned{where}, so there is nothing "
