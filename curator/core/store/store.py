@@ -8,6 +8,7 @@ second writer wait instead of failing with "database is locked".
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -62,19 +63,28 @@ class CheckRow:
 
 
 def _check_is_project(path: Path) -> None:
-    """Refuse, without changing it, a file that is not a Curator project we can read."""
+    """Refuse, without changing it, a file that is not a Curator project we can read.
+
+    Only SQLite touches the file. Opening and closing it with ``open()`` would drop every
+    POSIX lock this process holds on it (closing *any* descriptor of a file releases the
+    process's locks), and another process would then take itself for the last user and
+    delete the ``-wal`` and ``-shm`` files under this one's connections. SQLite keeps its
+    own descriptors open while a lock is held, so its read-only probe is safe.
+    """
     if path.is_dir():
         raise NotAProjectError(f"{path} is a folder, not a Curator project file.")
+    if not os.access(path, os.R_OK):
+        raise NotAProjectError(
+            f"Cannot read {path}: permission denied. Ask its owner to let you read it, "
+            "or work on a copy."
+        )
     try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+        size = path.stat().st_size
     except OSError as exc:
         raise NotAProjectError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    if header != SQLITE_HEADER:
+    if size == 0:
         raise NotAProjectError(
-            f"{path} is not a Curator project (it is not an SQLite database). "
-            "To import data from it, use `curator import PROJECT.curator "
-            f"{path.name}`."
+            f"{path} is an empty file, not a Curator project. Nothing was changed."
         )
     try:
         probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -84,7 +94,13 @@ def _check_is_project(path: Path) -> None:
         finally:
             probe.close()
     except sqlite3.DatabaseError as exc:
-        raise NotAProjectError(f"{path} is damaged or not a Curator project ({exc}).") from None
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+            raise NotAProjectError(
+                f"{path} is not a Curator project (it is not an SQLite database). "
+                "To import data from it, use `curator import PROJECT.curator "
+                f"{path.name}`."
+            ) from None
+        raise NotAProjectError(_unreadable(path, exc)) from None
     if app_id != APPLICATION_ID:
         raise NotAProjectError(
             f"{path} is an SQLite database, but not a Curator project. Nothing was changed."
@@ -95,6 +111,30 @@ def _check_is_project(path: Path) -> None:
             f"this version reads up to {SCHEMA_VERSION}). Update Curator to open it. "
             "Nothing was changed."
         )
+
+
+def _unreadable(path: Path, exc: sqlite3.Error) -> str:
+    """Why SQLite could not read ``path``, in words that say what to do."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    folder = path.parent
+    if code == sqlite3.SQLITE_CANTOPEN or (
+            code == sqlite3.SQLITE_READONLY and not os.access(folder, os.W_OK)):
+        return (
+            f"Cannot open {path}: the project is in WAL mode and SQLite needs to write "
+            f"its -shm file beside it, but the folder {folder} is read-only. Copy the "
+            "project to a folder you can write to, or ask for write access."
+        )
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return (
+            f"{path} is busy: another program holds it locked. Try again when it has "
+            "finished."
+        )
+    if code == sqlite3.SQLITE_CORRUPT:
+        return (
+            f"{path} is damaged ({exc}). Nothing was changed. Restore it from a backup, "
+            "or ask for help with the file."
+        )
+    return f"Cannot read {path} ({exc}). Nothing was changed."
 
 
 def translate_sqlite_error(exc: sqlite3.Error) -> CuratorError:
