@@ -391,8 +391,32 @@ _WORKER: Analyzer | None = None
 
 def _worker_init(settings_json: str) -> None:
     global _WORKER
+    _exit_with_parent()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     _WORKER, _ = build_analyzer(PiiSettings.model_validate_json(settings_json))
+
+
+def _exit_with_parent() -> None:
+    """End this worker as soon as the process that started it is gone.
+
+    A killed scan (SIGKILL, a crash) cannot shut its pool down, and each worker holds a
+    language model (half a gigabyte) and would analyse its queue for minutes. A daemon
+    thread waits on the parent's sentinel (a pipe that closes when the parent dies, on
+    every platform) and ends the worker at once. Linux's PR_SET_PDEATHSIG would not do:
+    it also fires when the *thread* that started the pool ends.
+    """
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:                       # not started by multiprocessing
+        return
+
+    def watch() -> None:
+        parent.join()                        # returns when the parent has exited
+        os._exit(1)
+
+    threading.Thread(target=watch, name="curator-parent-watch", daemon=True).start()
 
 
 def _worker_run(texts: list[str]) -> list[list[Span]]:
