@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from curator import __version__
-from curator.core.errors import Cancelled, CuratorError
+from curator.core.errors import Cancelled, CuratorError, explain_os_error
 from curator.core.jobs import Job, Progress, run_job
 
 R = TypeVar("R")
@@ -75,6 +76,13 @@ def reports_errors(command: F) -> F:
             sys.exit(1)
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
+        except OSError as exc:
+            click.echo(f"Error: {explain_os_error(exc)}", err=True)
+            sys.exit(1)
+        except sqlite3.Error as exc:
+            from curator.core.store.store import translate_sqlite_error
+            click.echo(f"Error: {translate_sqlite_error(exc)}", err=True)
+            sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - the user gets words, not a traceback
             if os.environ.get("CURATOR_DEBUG"):
                 raise

@@ -7,6 +7,7 @@ the database while a job writes (WAL lets it keep reading).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import traceback
 from collections.abc import Callable
@@ -15,9 +16,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from curator.core.errors import Cancelled, CuratorError
+from curator.core.errors import Cancelled, CuratorError, explain_os_error
 from curator.core.jobs import Job, run_job
 from curator.core.store import Store
+from curator.core.store.store import translate_sqlite_error
 
 JobFactory = Callable[[Store], Job[Any]]
 
@@ -45,6 +47,10 @@ class _Worker(QThread):
             self.cancelled.emit()
         except CuratorError as exc:
             self.failed.emit(str(exc))
+        except OSError as exc:
+            self.failed.emit(explain_os_error(exc))
+        except sqlite3.Error as exc:
+            self.failed.emit(str(translate_sqlite_error(exc)))
         except Exception as exc:  # noqa: BLE001 - shown to the user in words
             traceback.print_exc()
             self.failed.emit(f"Curator hit an unexpected problem: {type(exc).__name__}: {exc}")

@@ -151,7 +151,9 @@ def translate_sqlite_error(exc: sqlite3.Error) -> CuratorError:
             "Nothing was changed; try again when it has finished."
         )
     if "readonly" in text or "read-only" in text:
-        return CuratorError("The project file is read-only, so nothing could be saved.")
+        return CuratorError(
+            "The project file is read-only, so nothing could be saved. Ask for write "
+            "access, or copy the project to a folder you can write to.")
     return CuratorError(f"The project file could not be written: {text}.")
 
 
@@ -178,6 +180,10 @@ class Store:
             raise NotAProjectError(f"There is no project at {path}.")
         elif not path.parent.is_dir():
             raise CuratorError(f"Cannot create {path}: the folder {path.parent} does not exist.")
+        elif not os.access(path.parent, os.W_OK):
+            raise CuratorError(
+                f"Cannot create {path}: the folder {path.parent} is read-only. Choose a "
+                "folder you can write to.")
         try:
             connection = sqlite3.connect(
                 path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
