@@ -535,6 +535,7 @@ def pack_export(project: str, pack_file: str, annotator: str, batch: str | None,
                 overwrite: bool, as_json: bool) -> None:
     """Write PACK with NAME's assigned records, the label schema and guidelines."""
     from curator.core.labeling.packs import export_pack
+    from curator.core.text import printable
 
     with open_store(project) as store:
         report = drive(export_pack(store, Path(pack_file), annotator, batch,
@@ -542,10 +543,11 @@ def pack_export(project: str, pack_file: str, annotator: str, batch: str | None,
     if as_json:
         emit(report.model_dump(mode="json"))
         return
-    click.echo(f"Wrote {pack_file}: {report.records:,} records for {annotator}"
-               + (f" (batch {batch})" if batch else "")
+    who = printable(annotator)
+    click.echo(f"Wrote {printable(pack_file, 300)}: {report.records:,} records for {who}"
+               + (f" (batch {printable(batch)})" if batch else "")
                + (f", with their {report.labels:,} labels so far" if report.labels else "")
-               + f". Send it to {annotator}; they open it in Curator, label, and send it back.")
+               + f". Send it to {who}; they open it in Curator, label, and send it back.")
 
 
 @pack.command("import")
@@ -556,20 +558,23 @@ def pack_export(project: str, pack_file: str, annotator: str, batch: str | None,
 def pack_import(project: str, pack_file: str, as_json: bool) -> None:
     """Merge the labels of a returned PACK into PROJECT (safe to repeat)."""
     from curator.core.labeling.packs import import_pack
+    from curator.core.text import printable
 
     with open_store(project) as store:
         report = drive(import_pack(store, Path(pack_file), actor=actor_name()))
     if as_json:
         emit(report.model_dump(mode="json"))
         return
-    click.echo(f"{report.annotator}: {report.labelled_records:,} of {report.records:,} "
-               f"records labelled; {report.merged:,} labels merged, {report.unchanged:,} "
-               f"already here" + (f", {report.kept_newer:,} kept (the project's are newer)"
-                                  if report.kept_newer else "") + ".")
+    # Names and reasons come from someone else's file: printed escaped, never raw.
+    click.echo(f"{printable(report.annotator)}: {report.labelled_records:,} of "
+               f"{report.records:,} records labelled; {report.merged:,} labels merged, "
+               f"{report.unchanged:,} already here"
+               + (f", {report.kept_newer:,} kept (changed here since this pack was last "
+                  "seen)" if report.kept_newer else "") + ".")
     if report.schema_changed:
         click.echo("The label schema changed since the pack was handed out.", err=True)
     for reason, count in sorted(report.skipped.items()):
-        click.echo(f"  not merged, {count:,} labels: {reason}", err=True)
+        click.echo(f"  not merged, {count:,} labels: {printable(reason, 300)}", err=True)
     if report.changed_records:
         click.echo(f"  {len(report.changed_records):,} records were edited in the project "
                    "after the pack was handed out; their labels were merged.", err=True)
@@ -582,6 +587,7 @@ def pack_import(project: str, pack_file: str, as_json: bool) -> None:
 def pack_status_command(project: str, as_json: bool) -> None:
     """Every pack handed out: handed out, returned or merged, with counts."""
     from curator.core.labeling.packs import pack_status
+    from curator.core.text import printable
 
     with open_store(project) as store:
         packs = pack_status(store)
@@ -591,9 +597,10 @@ def pack_status_command(project: str, as_json: bool) -> None:
     if not packs:
         click.echo("No packs handed out yet (curator pack export).")
     for p in packs:
-        click.echo(f"{p.annotator:<16} {p.batch or 'all batches':<16} {p.status:<11} "
+        click.echo(f"{printable(p.annotator, 40):<16} "
+                   f"{printable(p.batch or 'all batches', 40):<16} {p.status:<11} "
                    f"{p.records:>6,} records  {p.labelled_in_project:>6,} labelled  "
-                   f"{p.merged:>6,} labels merged  {Path(p.path).name}")
+                   f"{p.merged:>6,} labels merged  {printable(Path(p.path).name)}")
 
 
 def actor_name() -> str:

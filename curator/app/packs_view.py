@@ -41,6 +41,7 @@ from curator.core.labeling.packs import (
     pack_status,
 )
 from curator.core.store import Store
+from curator.core.text import printable
 
 if TYPE_CHECKING:
     from curator.app.main_window import MainWindow
@@ -79,7 +80,9 @@ class PackBanner(QFrame):
 
 
 def _html(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    """Text from a pack (someone else's file), escaped for a rich-text label."""
+    return (printable(text).replace("&", "&amp;").replace("<", "&lt;")
+            .replace(">", "&gt;"))
 
 
 class PackExportDialog(QDialog):
@@ -208,33 +211,34 @@ class PacksDialog(QDialog):
         self.empty.setVisible(not packs)
         self.table.setRowCount(len(packs))
         for row, p in enumerate(packs):
-            cells = (p.annotator, p.batch or "all batches", p.status, f"{p.records:,}",
+            cells = (printable(p.annotator), printable(p.batch or "all batches"), p.status,
+                     f"{p.records:,}",
                      f"{p.labelled_in_project:,}", f"{p.merged:,}", p.exported_at[:16]
                      .replace("T", " "), (p.returned_at or "")[:16].replace("T", " "),
-                     Path(p.path).name)
+                     printable(Path(p.path).name))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column in (3, 4, 5):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
                 if column == len(cells) - 1:
-                    item.setToolTip(p.path)
+                    item.setToolTip(printable(p.path, 500))
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
 
 
 def import_summary(report: PackImportReport) -> str:
-    """What an import did, in words for the coordinator."""
-    lines = [f"{report.annotator} labelled {report.labelled_records:,} of "
+    """What an import did, in words for the coordinator (the pack's text escaped)."""
+    lines = [f"{printable(report.annotator)} labelled {report.labelled_records:,} of "
              f"{report.records:,} records.",
              f"{report.merged:,} labels merged, {report.unchanged:,} were already here."]
     if report.kept_newer:
-        lines.append(f"{report.kept_newer:,} kept as they were: the project's labels are "
-                     "newer.")
+        lines.append(f"{report.kept_newer:,} kept as they were: they were changed here "
+                     "since this pack was last seen.")
     if report.schema_changed:
         lines.append("The label fields changed since this pack was handed out.")
     for reason, count in sorted(report.skipped.items()):
-        lines.append(f"Not merged, {count:,} labels: {reason}.")
+        lines.append(f"Not merged, {count:,} labels: {printable(reason, 300)}.")
     if report.changed_records:
         lines.append(f"{len(report.changed_records):,} records were edited here after the "
                      "pack was handed out; their labels were merged.")
@@ -270,8 +274,8 @@ class PackController(QObject):
         w.pack_banner.setVisible(pack)
         if self.info is not None:
             w.pack_banner.show_pack(self.info, path)
-            w.setWindowTitle(f"Pack for {self.info.annotator} · {self.info.project_name} "
-                             "— Curator")
+            w.setWindowTitle(f"Pack for {printable(self.info.annotator, 60)} · "
+                             f"{printable(self.info.project_name, 80)} — Curator")
 
     def apply_tabs(self) -> None:
         """An annotator labels in Records; checks, agreement and adjudication are the
@@ -350,8 +354,8 @@ class PackController(QObject):
 
         def done(report: Any) -> None:
             self.window.statusBar().showMessage(
-                f"Wrote {Path(report.pack).name}: {report.records:,} records for "
-                f"{report.annotator}. Send it to them.", 15000)
+                f"Wrote {printable(Path(report.pack).name)}: {report.records:,} records for "
+                f"{printable(report.annotator)}. Send it to them.", 15000)
             self.refresh_status()
 
         self.window.submit("Writing the pack", job, done)
@@ -378,7 +382,8 @@ class PackController(QObject):
         def done(report: PackImportReport) -> None:
             w = self.window
             w.statusBar().showMessage(
-                f"{report.annotator}'s pack: {report.merged:,} labels merged.", 15000)
+                f"{printable(report.annotator)}'s pack: {report.merged:,} labels merged.",
+                15000)
             box = QMessageBox(QMessageBox.Icon.Information, "Pack imported",
                               import_summary(report), parent=w)
             box.setAccessibleName("Pack imported")

@@ -140,8 +140,10 @@ def test_round_trip_in_either_order_twice_gives_the_same_labels(project: Path,
                for e in events)
 
 
-def test_the_later_label_wins_whatever_the_order(project: Path, tmp_path: Path) -> None:
-    """Two packs for one annotator that disagree: the later label wins in any order."""
+def test_the_pack_imported_last_wins(project: Path, tmp_path: Path) -> None:
+    """Two packs for one annotator that disagree: the one imported last wins (the
+    project's order; the annotators' clocks order nothing), and importing either again
+    changes nothing."""
     with Store.open(project) as store:
         add_annotator(store, "dana")
         ids = [r for (r,) in store.db.execute(
@@ -160,10 +162,16 @@ def test_the_later_label_wins_whatever_the_order(project: Path, tmp_path: Path) 
     shutil.copyfile(project, two)
     merge(one, early, late)
     reports = merge(two, late, early)
-    assert labels_of(one) == labels_of(two)
     assert labels_of(one)["intent"][ids[0]]["dana"] == "account"
-    assert labels_of(one)["intent"][ids[1]]["dana"] == "other"
-    assert reports[1].kept_newer == 2  # the early pack's record ids[0]: both fields
+    assert labels_of(two)["intent"][ids[0]]["dana"] == "billing"
+    for labels in (labels_of(one), labels_of(two)):
+        assert labels["intent"][ids[1]]["dana"] == "other"
+        assert labels["intent"][ids[2]]["dana"] == "product"
+    assert (reports[1].merged, reports[1].kept_newer) == (4, 0)
+    settled = labels_of(two)
+    again = merge(two, late, early)
+    assert labels_of(two) == settled
+    assert [(r.merged, r.kept_newer) for r in again] == [(0, 2), (0, 0)]
 
 
 def test_another_annotators_labels_are_never_touched(project: Path, tmp_path: Path) -> None:
@@ -182,17 +190,22 @@ def test_labels_carried_out_come_back_and_newer_project_labels_stay(project: Pat
     with Store.open(project) as store:
         ids = [r for (r,) in store.db.execute(
             "SELECT DISTINCT record_id FROM assignments WHERE batch_id = (SELECT id FROM "
-            "batches WHERE name = 'round1') ORDER BY record_id LIMIT 2")]
+            "batches WHERE name = 'round1') ORDER BY record_id LIMIT 3")]
         set_label(store, ids[0], "intent", "alice", "other")
+        set_label(store, ids[2], "intent", "alice", "technical")
     alice = hand_out(project, "alice", tmp_path)
     with Store.open(alice) as store:
         assert field_labels(store, "intent")[ids[0]] == {"alice": "other"}
     label_in_pack(alice, "alice", {ids[1]: ("billing", 2)})
     with Store.open(project) as store:  # relabelled in the project after the pack
         set_label(store, ids[1], "intent", "alice", "product")
+        set_label(store, ids[2], "intent", "alice", "account")
     [report] = merge(project, alice)
-    assert labels_of(project)["intent"][ids[1]] == {"alice": "product"}
-    assert report.kept_newer == 1 and report.unchanged == 1
+    # Carried out and untouched in the pack: the project's later label stays.
+    assert labels_of(project)["intent"][ids[2]] == {"alice": "account"}
+    # Changed on both sides: the pack's label is the last the project sees, so it wins.
+    assert labels_of(project)["intent"][ids[1]] == {"alice": "billing"}
+    assert report.kept_newer == 1 and report.unchanged == 1 and report.merged == 2
 
 
 def test_an_older_schema_merges_what_fits_and_reports_the_rest(project: Path,

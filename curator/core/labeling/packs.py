@@ -15,9 +15,20 @@ Importing a returned pack first checks, without writing anything:
   digest of its content, computed afresh, equals the one recorded at export);
 - every label in it is the pack annotator's, on a record assigned to them.
 
-Only then does it merge, in one transaction. Per record and field, the label with the
-later ``updated_at`` wins (ties: the larger value), and a merged label keeps the time it
-was given, so importing packs twice or in any order gives the same labels. Another
+A pack is an untrusted file from another machine: it is opened read-only where it lies
+(a private copy only when a journal beside it must be rolled back), with
+``trusted_schema`` off, and nothing in it is queried until its ``sqlite_master`` is
+exactly the schema Curator writes (no views, triggers or extra objects: no SQL of the
+pack's ever runs). Its size, rows, value lengths and reading time are bounded; every
+text of it that reaches a message is escaped (:func:`curator.core.text.printable`).
+
+Only then does it merge, in one transaction, in the order the project sees things (its
+own clock), never by the times the pack claims (kept as provenance only). Per record and
+field a pack contributes what changed in it since the project last exchanged that pack
+(handed it out, or imported it): such a label is merged; one the project already saw
+from this pack (carried out in it, or merged from it before) is not merged again, so a
+correction made in the project since stays, and importing a pack twice changes nothing.
+Between two packs of one annotator that disagree, the one imported last wins. Another
 annotator's labels are never touched. Labels whose field was removed or archived since
 the pack was handed out, or whose value the current schema no longer allows, are
 reported, not merged. A label cleared in the pack is not cleared in the project.
@@ -25,16 +36,21 @@ reported, not merged. A label cleared in the pack is not cleared in the project.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
+import stat
 import tempfile
+import threading
+import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +68,34 @@ from curator.core.labeling.schema import (
     normalise_value,
     schema_version,
 )
-from curator.core.store.migrations import APPLICATION_ID, SCHEMA_VERSION
+from curator.core.store.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from curator.core.store.store import PACK_KEY, SQLITE_HEADER, Store, now
+from curator.core.text import printable
 
 #: The suffix of pack files (a Curator project file that is a pack).
 SUFFIX = ".curatorpack"
 FORMAT = 1
 _FIELD_COLUMNS = "id, name, kind, options, scale, description, position, archived"
+#: The first schema version with the labelling tables: an older file cannot be a pack.
+PACK_SCHEMA = 7
+#: No pack is larger than this, whatever was handed out (checked before it is opened).
+MAX_PACK_BYTES = 8 * 1024**3
+#: The longest label value a pack may hold (bytes): labels are options and short notes.
+MAX_LABEL_BYTES = 64 * 1024
+#: All label values of a pack together (bytes), whatever their number.
+MAX_LABELS_BYTES = 128 * 1024**2
+#: The longest value read while checking identity and content (the ``pack`` entry,
+#: before the project's own records say how large one can be).
+_META_BYTES = 1024**2
+#: Reading a pack may take this many seconds, plus one per READ_BYTES_PER_SECOND of it.
+READ_SECONDS = 60.0
+READ_BYTES_PER_SECOND = 20e6
+#: Messages quote at most this many characters of any text from a pack.
+SHOWN = 120
+#: Private copies of packs (see :func:`temp_folder`): pack-<pid>-<8 hex>.curatorpack.
+_COPY_NAME = re.compile(r"pack-(\d+)-[0-9a-f]{8}\.curatorpack(-journal|-wal|-shm)?")
+#: A copy older than this is removed even if a process with its owner's id runs.
+STALE_SECONDS = 24 * 3600
 
 
 class PackRefused(CuratorError):
@@ -137,7 +174,9 @@ def pack_info(store: Store) -> PackInfo | None:
 
 
 def _info(db: sqlite3.Connection) -> PackInfo | None:
-    row = db.execute("SELECT value FROM meta WHERE key = ?", (PACK_KEY,)).fetchone()
+    # NOT INDEXED: in a pack from elsewhere an index may disagree with its table.
+    row = db.execute("SELECT value FROM meta NOT INDEXED WHERE key = ?",
+                     (PACK_KEY,)).fetchone()
     if row is None:
         return None
     try:
@@ -152,11 +191,24 @@ def project_name(store: Store) -> str:
     return str(store.setting("name") or Path(store.path).stem)
 
 
-def content_digest(db: sqlite3.Connection) -> str:
+class _TooMany(Exception):
+    """A table of a pack holds more rows than could have been handed out."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(table)
+        self.table = table
+
+
+def content_digest(db: sqlite3.Connection, caps: Mapping[str, int] | None = None) -> str:
     """A sha256 over what an annotator must not change: identity, records, fields,
-    guidelines, batches and assignment of the pack in ``db`` (labels are not in it)."""
+    guidelines, batches and assignment of the pack in ``db`` (labels are not in it).
+
+    ``caps``: the most rows a table may have (a pack from elsewhere); more raise
+    :class:`_TooMany` as soon as they are met, before they are all read.
+    """
     info = _info(db)
     h = hashlib.sha256()
+    limits = caps or {}
 
     def add(*parts: Any) -> None:
         # Type-tagged and length-prefixed, so no two different contents hash alike.
@@ -176,31 +228,48 @@ def content_digest(db: sqlite3.Connection) -> str:
             chunks.append(data)
         h.update(b"".join(chunks))
 
+    def rows(table: str, sql: str) -> Iterator[Any]:
+        # NOT INDEXED in every query: the tables' own b-trees, in key order, so an index
+        # that disagrees with its table (in a pack from elsewhere) changes nothing.
+        cap = limits.get(table)
+        for n, row in enumerate(db.execute(sql), 1):
+            if cap is not None and n > cap:
+                raise _TooMany(table)
+            yield row
+
     if info is not None:
         add("identity", info.project_id, info.annotator, info.batch)
     add("records")
-    for row in db.execute("SELECT id, key, raw, conversation, valid, revision "
-                          "FROM records ORDER BY id"):
-        add(row[0], row[1], bytes(row[2]) if row[2] is not None else b"", row[3], row[4],
-            row[5])
+    for row in rows("records", "SELECT id, key, raw, conversation, valid, revision "
+                               "FROM records NOT INDEXED ORDER BY id"):
+        raw = row[2]
+        # Raw lines are bytes; anything else (a pack from elsewhere) hashes apart.
+        raw = bytes(raw) if isinstance(raw, bytes) else b"" if raw is None else f"!{raw!r}"
+        add(row[0], row[1], raw, row[3], row[4], row[5])
     add("fields")
-    for row in db.execute(f"SELECT {_FIELD_COLUMNS} FROM label_fields ORDER BY id"):
+    for row in rows("label_fields", f"SELECT {_FIELD_COLUMNS} FROM label_fields NOT INDEXED "
+                                    "ORDER BY id"):
         add(*row)
-    found = db.execute("SELECT value FROM meta WHERE key = 'setting:guidelines'"
+    found = db.execute("SELECT value FROM meta NOT INDEXED WHERE key = 'setting:guidelines'"
                        ).fetchone()
     add("guidelines", found[0] if found else None)
     add("batches")
-    for row in db.execute("SELECT id, name, pilot, overlap, blind FROM batches "
-                          "ORDER BY id"):
+    for row in rows("batches", "SELECT id, name, pilot, overlap, blind FROM batches "
+                               "NOT INDEXED ORDER BY id"):
         add(*row)
     add("assignments")
-    for row in db.execute("SELECT batch_id, record_id, annotator_id FROM "
-                          "assignments ORDER BY batch_id, record_id, annotator_id"):
+    for row in rows("assignments", "SELECT batch_id, record_id, annotator_id FROM "
+                    "assignments NOT INDEXED ORDER BY batch_id, record_id, annotator_id"):
         add(*row)
     add("annotators")
-    for row in db.execute("SELECT id, name FROM annotators ORDER BY id"):
+    for row in rows("annotators", "SELECT id, name FROM annotators NOT INDEXED ORDER BY id"):
         add(*row)
     return h.hexdigest()
+
+
+def _fingerprint(text: str) -> str:
+    """A short stand-in for a label value's text, to remember which values were seen."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 # -- export -------------------------------------------------------------------------
@@ -249,18 +318,26 @@ def export_pack(store: Store, path: str | Path, annotator: str, batch: str | Non
     yield Progress(0, len(ids), f"Writing the pack for {annotator}: {len(ids):,} records")
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        labels, digest = yield from _write_pack(store, tmp, person.id, annotator, batch,
-                                                batch_id, ids, actor)
+        labels, digest, seen = yield from _write_pack(store, tmp, person.id, annotator,
+                                                      batch, batch_id, ids, actor)
         os.replace(tmp, path)
     finally:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
     with store.atomic():
+        # The labels carried out are what the project has now seen of this pack: an
+        # import merges only what changed since (see the module's rules).
+        found = store.db.execute("SELECT detail FROM packs WHERE digest = ?",
+                                 (digest,)).fetchone()
+        detail = json.loads(found[0]) if found and found[0] else {}
+        detail["seen"] = seen
         store.db.execute(
-            "INSERT INTO packs(digest, annotator_id, batch, path, records, exported_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(digest) DO UPDATE SET "
-            "path = excluded.path, exported_at = excluded.exported_at",
-            (digest, person.id, batch, str(path.resolve()), len(ids), now()))
+            "INSERT INTO packs(digest, annotator_id, batch, path, records, exported_at, "
+            "detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(digest) DO UPDATE SET "
+            "path = excluded.path, exported_at = excluded.exported_at, "
+            "detail = excluded.detail",
+            (digest, person.id, batch, str(path.resolve()), len(ids), now(),
+             json.dumps(detail)))
         store.log_event(actor, "pack_export", None, {
             "pack": str(path), "annotator": annotator, "batch": batch,
             "records": len(ids), "digest": digest})
@@ -271,7 +348,7 @@ def export_pack(store: Store, path: str | Path, annotator: str, batch: str | Non
 
 def _write_pack(store: Store, tmp: Path, annotator_id: int, annotator: str,
                 batch: str | None, batch_id: int | None, ids: list[int], actor: str
-                ) -> Job[tuple[int, str]]:
+                ) -> Job[tuple[int, str, dict[str, str]]]:
     Store.open(tmp, create=True).close()            # the schema, by the migrations
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
@@ -308,6 +385,8 @@ def _write_pack(store: Store, tmp: Path, annotator_id: int, annotator: str,
             f"INSERT INTO main.labels({src['labels']}) SELECT {src['labels']} FROM "
             "src.labels WHERE annotator_id = ? AND record_id IN (SELECT id FROM temp.wanted)",
             (annotator_id,)).rowcount
+        seen = {f"{r}:{f}": _fingerprint(v) for r, f, v in db.execute(
+            "SELECT record_id, field_id, value FROM main.labels")}
         db.execute("INSERT INTO main.meta(key, value) SELECT key, value FROM src.meta WHERE "
                    "key = 'setting:guidelines'")
         db.execute("INSERT INTO main.meta(key, value) VALUES ('project_id', ?), "
@@ -331,86 +410,338 @@ def _write_pack(store: Store, tmp: Path, annotator_id: int, annotator: str,
         db.close()
     with open(tmp, "rb+") as handle:
         os.fsync(handle.fileno())
-    return labels, digest
+    return labels, digest, seen
 
 
 # -- import -------------------------------------------------------------------------
 
 
+def temp_folder() -> Path:
+    """Curator's own folder in the system's temporary folder, for private copies of packs
+    (made on first use, for this user only)."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    folder = Path(tempfile.gettempdir()) / ("curator" if uid is None else f"curator-{uid}")
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        found = folder.lstat()
+    except OSError as exc:
+        raise CuratorError(f"Cannot use the temporary folder {folder}: "
+                           f"{exc.strerror or exc}.") from None
+    # In a shared /tmp someone else may have made the folder (or a link) first; a copy of
+    # a pack in it could be read or swapped by them.
+    if not stat.S_ISDIR(found.st_mode) or (uid is not None and found.st_uid != uid):
+        raise CuratorError(f"The temporary folder {folder} is not Curator's own (it belongs "
+                           "to someone else, or is a link); remove it and try again.")
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs (on Windows assumed: the copy's age decides)."""
+    if os.name == "nt":
+        return True          # os.kill(pid, 0) would send it Ctrl+C there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True          # another user's process
+    except OSError:
+        return False
+    return True
+
+
+def clean_stale_copies(folder: Path | None = None) -> int:
+    """Remove the private copies of packs that killed imports left behind (their process
+    is gone, or they are over a day old); how many files were removed."""
+    try:
+        where = folder or temp_folder()
+        entries = list(where.iterdir())
+    except (CuratorError, OSError):
+        return 0             # no folder of ours: nothing of ours to clean
+    removed = 0
+    for entry in entries:
+        found = _COPY_NAME.fullmatch(entry.name)
+        if found is None or int(found[1]) == os.getpid():
+            continue         # not a copy, or one of this process's imports (a thread's)
+        try:
+            if (time.time() - entry.lstat().st_mtime > STALE_SECONDS
+                    or not _alive(int(found[1]))):
+                entry.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 @contextmanager
-def _read_copy(path: Path) -> Iterator[sqlite3.Connection]:
-    """The pack, opened from a private copy: reading it never changes the file sent back
-    (and a journal left by a crash on the annotator's side is rolled back in the copy)."""
-    if not path.is_file():
-        raise PackRefused(f"There is no pack at {path}.")
-    with path.open("rb") as handle:
-        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise PackRefused(f"{path.name} is not an annotation pack (not a Curator file).")
-    with tempfile.TemporaryDirectory(prefix="curator-pack-") as folder:
-        copy = Path(folder) / "pack.curator"
+def _private_copy(path: Path) -> Iterator[Path]:
+    """A copy of the pack and the journal beside it in :func:`temp_folder`, removed
+    afterwards (or by the next import, if this process is killed meanwhile)."""
+    copy = temp_folder() / f"pack-{os.getpid()}-{uuid.uuid4().hex[:8]}{SUFFIX}"
+    try:
         shutil.copyfile(path, copy)
         for suffix in ("-wal", "-journal"):
             if Path(f"{path}{suffix}").exists():
                 shutil.copyfile(f"{path}{suffix}", f"{copy}{suffix}")
-        db = sqlite3.connect(copy, isolation_level=None)
-        try:
-            try:
-                app_id = db.execute("PRAGMA application_id").fetchone()[0]
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-            except sqlite3.DatabaseError as exc:
-                raise PackRefused(f"{path.name} is damaged and cannot be read ({exc}).") from None
+        yield copy
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def _deadline(db: sqlite3.Connection, seconds: float, name: str) -> Iterator[None]:
+    """Stop whatever ``db`` still runs ``seconds`` from now, as a refusal: a pack could
+    make a query run for ever."""
+    end = time.monotonic() + seconds
+    db.set_progress_handler(lambda: int(time.monotonic() > end), 10_000)
+    # The handler runs between instructions; one long instruction (an integrity check)
+    # is stopped by an interrupt from another thread.
+    timer = threading.Timer(seconds, db.interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc):
+            raise
+        raise PackRefused(f"Reading {name} took too long (over {seconds:g} s), so it was "
+                          "stopped. Nothing was imported.") from None
+    finally:
+        timer.cancel()
+        db.set_progress_handler(None, 0)
+
+
+@contextmanager
+def _pack_errors(name: str, too_big: str = "holds a value larger than any Curator wrote "
+                                           "in it") -> Iterator[None]:
+    """SQLite's errors while reading the pack, as refusals (an interrupt passes on)."""
+    try:
+        yield
+    except sqlite3.DataError as exc:
+        if "too big" not in str(exc):
+            raise PackRefused(f"{name} is damaged and cannot be read "
+                              f"({printable(exc, SHOWN)}). Nothing was imported.") from None
+        raise PackRefused(f"{name} {too_big}. Nothing was imported.") from None
+    except sqlite3.DatabaseError as exc:
+        if "interrupt" in str(exc):
+            raise
+        raise PackRefused(f"{name} is damaged and cannot be read ({printable(exc, SHOWN)}). "
+                          "Nothing was imported.") from None
+
+
+def _connect(source: Path, writable: bool) -> sqlite3.Connection:
+    """``source`` opened read-only (``writable`` only for a private copy, whose journal
+    may need rolling back), nothing of its schema trusted."""
+    mode = "rw" if writable else "ro"
+    try:
+        db = sqlite3.connect(f"{source.resolve().as_uri()}?mode={mode}", uri=True,
+                             isolation_level=None, timeout=10, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise PackRefused(f"Cannot open {printable(source.name, SHOWN)} "
+                          f"({printable(exc, SHOWN)}).") from None
+    # Not immutable: the annotator's Curator may still be writing the file, and its locks
+    # give this reader a consistent snapshot.
+    db.execute("PRAGMA trusted_schema = OFF")
+    db.execute("PRAGMA query_only = ON")
+    db.execute("PRAGMA cell_size_check = ON")
+    db.execute("PRAGMA mmap_size = 0")
+    defensive = getattr(sqlite3, "SQLITE_DBCONFIG_DEFENSIVE", None)
+    setconfig = getattr(db, "setconfig", None)     # Python 3.12+
+    if defensive is not None and setconfig is not None:
+        setconfig(defensive, True)
+    db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _META_BYTES)
+    return db
+
+
+@functools.cache
+def _schema(version: int) -> dict[str, tuple[str, str, str | None]]:
+    """``sqlite_master`` of a Curator file at schema ``version``, as its migrations make
+    it: name -> (type, table, SQL)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for number in range(version):
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    db.execute(statement)
+        return {name: (kind, table, sql) for kind, name, table, sql in db.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master")}
+    finally:
+        db.close()
+
+
+def _check_schema(db: sqlite3.Connection, version: int, name: str) -> None:
+    """Refuse a pack whose tables, indexes, views or triggers are not exactly Curator's
+    (read from ``sqlite_master`` alone: nothing the pack defines runs before this)."""
+    expected = _schema(version)
+    found: dict[str, tuple[str, str, str | None]] = {}
+    for kind, obj, table, sql in db.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master"):
+        found[str(obj)] = (kind, table, sql)
+        if len(found) > len(expected):
+            break            # one more than Curator's is enough to refuse
+    if found == expected:
+        return
+    extra = sorted(set(found) - set(expected))
+    missing = sorted(set(expected) - set(found))
+    changed = sorted(n for n in set(found) & set(expected) if found[n] != expected[n])
+    what = (f"an extra {found[extra[0]][0]} {extra[0]}" if extra
+            else f"a changed {found[changed[0]][0]} {changed[0]}" if changed
+            else f"no {expected[missing[0]][0]} {missing[0]}")
+    raise PackRefused(f"{name} holds SQL that Curator does not write ({printable(what, 80)}); "
+                      "only packs with Curator's own tables are read, so nothing in it was "
+                      "run or imported.")
+
+
+@contextmanager
+def _open_pack(path: Path) -> Iterator[tuple[sqlite3.Connection, int]]:
+    """The pack at ``path`` (and its size on disk), opened for reading only where it lies,
+    or from a private copy when a journal beside it may need rolling back (which must
+    never happen to the file sent back); its schema checked, a read transaction begun."""
+    name = printable(path.name, SHOWN)
+    if not path.is_file():
+        raise PackRefused(f"There is no pack at {printable(path, 300)}.")
+    sidecars = [Path(f"{path}{s}") for s in ("-wal", "-journal") if Path(f"{path}{s}").exists()]
+    size = path.stat().st_size + sum(p.stat().st_size for p in sidecars)
+    if size > MAX_PACK_BYTES:
+        raise PackRefused(f"{name} is {size / 1024**3:,.1f} GB, larger than any annotation "
+                          f"pack can be ({MAX_PACK_BYTES / 1024**3:,.0f} GB). Nothing was "
+                          "imported.")
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if header[:len(SQLITE_HEADER)] != SQLITE_HEADER:
+        raise PackRefused(f"{name} is not an annotation pack (not a Curator file).")
+    with ExitStack() as stack:
+        source = path
+        # Byte 18 = 2: WAL, which a read-only reader cannot open without its -shm.
+        if sidecars or header[18:19] == b"\x02":
+            source = stack.enter_context(_private_copy(path))
+        db = _connect(source, writable=source != path)
+        stack.callback(db.close)
+        stack.enter_context(_deadline(db, READ_SECONDS + size / READ_BYTES_PER_SECOND, name))
+        with _pack_errors(name):
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
             if app_id != APPLICATION_ID:
-                raise PackRefused(f"{path.name} is not an annotation pack (not a Curator file).")
+                raise PackRefused(f"{name} is not an annotation pack (not a Curator file).")
             if version > SCHEMA_VERSION:
-                raise PackRefused(f"{path.name} was saved by a newer version of Curator; "
-                                  "update Curator to import it.")
-            yield db
-        finally:
-            db.close()
+                raise PackRefused(f"{name} was saved by a newer version of Curator; update "
+                                  "Curator to import it.")
+            if version < PACK_SCHEMA:
+                raise PackRefused(f"{name} is not an annotation pack (a project of an "
+                                  "older Curator).")
+            db.execute("BEGIN")                    # one snapshot for every check
+            _check_schema(db, version, name)
+        yield db, size
 
 
-def _check(store: Store, db: sqlite3.Connection, path: Path
-           ) -> tuple[PackInfo, int, sqlite3.Row | tuple[Any, ...]]:
-    """Every refusal, before anything is written: (info, annotator id, packs row)."""
-    info = _info(db)
+def _check(store: Store, db: sqlite3.Connection, path: Path, size: int
+           ) -> tuple[PackInfo, int, tuple[Any, ...], dict[int, LabelField],
+                      list[tuple[int, int, str, str]], dict[int, int]]:
+    """Every refusal, before anything is written; then what the pack holds: (info,
+    annotator id, packs row, its fields, its labels, its record revisions)."""
+    name = printable(path.name, SHOWN)
+    with _pack_errors(name, "holds a pack description larger than Curator writes"):
+        info = _info(db)
     if info is None:
-        raise PackRefused(f"{path.name} is a Curator project, not an annotation pack. Open "
-                          "it with File → Open project instead.")
+        raise PackRefused(f"{name} is a Curator project, not an annotation pack. Open it "
+                          "with File → Open project instead.")
+    who = printable(info.annotator, SHOWN)
     if info.project_id != store.project_id:
         raise PackRefused(
-            f'This pack belongs to another project ("{info.project_name}"), not to '
-            f'"{project_name(store)}". Nothing was imported.')
-    if content_digest(db) != info.digest:
-        raise PackRefused(
-            f"The records, label fields or guidelines in this pack were changed after it "
-            f"was handed out to {info.annotator}, so its labels cannot be trusted. Nothing "
-            "was imported; hand out a new pack.")
+            f'This pack belongs to another project ("{printable(info.project_name, SHOWN)}"), '
+            f'not to "{printable(project_name(store), SHOWN)}". Nothing was imported.')
     row = store.db.execute(
         "SELECT id, annotator_id, batch, records, merged, detail FROM packs WHERE "
         "digest = ?", (info.digest,)).fetchone()
     if row is None:
         raise PackRefused(
-            f"This pack for {info.annotator} was not handed out from this project file "
-            "(perhaps from a copy of it). Nothing was imported.")
+            f"This pack for {who} was not handed out from this project file (perhaps from a "
+            "copy of it). Nothing was imported.")
     person = find_annotator(store, info.annotator)
     if person is None or person.id != row[1]:
-        raise PackRefused(f"The annotator of this pack, {info.annotator}, is not the one it "
-                          "was handed out to. Nothing was imported.")
-    others = db.execute(
-        "SELECT COUNT(*) FROM labels l LEFT JOIN annotators a ON a.id = l.annotator_id "
-        "WHERE a.name IS NOT ? ", (info.annotator,)).fetchone()[0]
+        raise PackRefused(f"The annotator of this pack, {who}, is not the one it was "
+                          "handed out to. Nothing was imported.")
+    # What was handed out bounds what can come back: the file, each value, each table.
+    handed = int(row[3])
+    content = longest = 0
+    for raw, conversation in store.db.execute(
+            "SELECT length(raw), length(conversation) FROM records WHERE id IN (SELECT "
+            "record_id FROM assignments WHERE annotator_id = ?)", (person.id,)):
+        # Characters of text are up to 4 bytes in the file.
+        content += (raw or 0) + 4 * (conversation or 0)
+        longest = max(longest, raw or 0, 4 * (conversation or 0))
+    longest = max(longest, 4 * len(str(store.setting("guidelines") or "")))
+    allowed = 4 * content + handed * 64 * 1024 + 64 * 1024**2
+    if size > allowed:
+        raise PackRefused(
+            f"{name} is {size / 1e6:,.0f} MB, far more than its {handed:,} records "
+            f"({content / 1e6:,.1f} MB in this project) and their labels take. Nothing was "
+            "imported.")
+    db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(16 * 1024**2, 8 * longest))
+    with _pack_errors(name, "holds a value larger than any record handed out in it"):
+        problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise PackRefused(f"{name} is damaged and cannot be read "
+                              f"({printable(' '.join(str(problem).split()), SHOWN)}). "
+                              "Nothing was imported.")
+        try:
+            digest = content_digest(db, caps={"records": handed})
+        except _TooMany as exc:
+            raise PackRefused(f"{name} holds more {exc.table} than were handed out in it, so "
+                              "Curator did not make it. Nothing was imported.") from None
+    if digest != info.digest:
+        raise PackRefused(
+            f"The records, label fields or guidelines in this pack were changed after it "
+            f"was handed out to {who}, so its labels cannot be trusted. Nothing was "
+            "imported; hand out a new pack.")
+    # From here the fields, annotators, assignments and records are the ones handed out.
+    with _pack_errors(name):
+        fields = {r[0]: _from_row(r) for r in db.execute(
+            f"SELECT {_FIELD_COLUMNS} FROM label_fields NOT INDEXED")}
+        own = {i for i, n in db.execute("SELECT id, name FROM annotators NOT INDEXED")
+               if n == info.annotator}
+        assigned = set(db.execute("SELECT annotator_id, record_id FROM assignments "
+                                  "NOT INDEXED"))
+        revisions = dict(db.execute("SELECT id, revision FROM records NOT INDEXED"))
+    rows: list[tuple[int, int, str, str]] = []
+    others = unassigned = total = 0
+    cap = len(revisions) * max(1, len(fields))
+    db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_LABEL_BYTES)
+    with _pack_errors(name, f"holds a label value longer than {MAX_LABEL_BYTES // 1024} KB "
+                            "(labels are options and short notes)"):
+        for n, (record_id, field_id, annotator_id, value, at) in enumerate(db.execute(
+                "SELECT record_id, field_id, annotator_id, value, updated_at FROM labels "
+                "NOT INDEXED"), 1):
+            if n > cap:
+                raise PackRefused(
+                    f"{name} holds more labels than its {len(revisions):,} records and "
+                    f"{len(fields)} fields can have, so Curator did not make it. Nothing "
+                    "was imported.")
+            if not (isinstance(record_id, int) and isinstance(field_id, int)
+                    and isinstance(value, str) and isinstance(at, str)):
+                raise PackRefused(f"{name} holds a label Curator did not write (record "
+                                  f"{printable(record_id, 40)}). Nothing was imported.")
+            total += len(value)
+            if total > MAX_LABELS_BYTES:
+                raise PackRefused(f"{name} holds more label text than "
+                                  f"{MAX_LABELS_BYTES // 1024**2} MB. Nothing was imported.")
+            if annotator_id not in own:
+                others += 1
+            elif (annotator_id, record_id) not in assigned:
+                unassigned += 1
+            else:
+                rows.append((record_id, field_id, value, at))
     if others:
         raise PackRefused(
-            f"This pack holds {others:,} labels by someone other than {info.annotator}; a "
-            "pack may only carry its own annotator's labels. Nothing was imported.")
-    unassigned = db.execute(
-        "SELECT COUNT(*) FROM labels l WHERE NOT EXISTS (SELECT 1 FROM assignments a "
-        "WHERE a.annotator_id = l.annotator_id AND a.record_id = l.record_id)").fetchone()[0]
+            f"This pack holds {others:,} labels by someone other than {who}; a pack may "
+            "only carry its own annotator's labels. Nothing was imported.")
     if unassigned:
         raise PackRefused(
             f"This pack holds {unassigned:,} labels on records that were not assigned to "
-            f"{info.annotator}. Nothing was imported.")
-    return info, person.id, row
+            f"{who}. Nothing was imported.")
+    rows.sort()
+    return info, person.id, tuple(row), fields, rows, revisions
 
 
 def import_pack(store: Store, path: str | Path, actor: str = "system"
@@ -420,36 +751,44 @@ def import_pack(store: Store, path: str | Path, actor: str = "system"
     A refused pack raises :class:`PackRefused` and leaves the project untouched.
     """
     path = Path(path)
-    yield Progress(0, None, f"Checking {path.name}")
-    with _read_copy(path) as db:
-        info, annotator_id, row = _check(store, db, path)
-        pack_fields = {r[0]: _from_row(r) for r in db.execute(
-            f"SELECT {_FIELD_COLUMNS} FROM label_fields")}
-        rows = db.execute("SELECT record_id, field_id, value, updated_at FROM labels "
-                          "ORDER BY record_id, field_id").fetchall()
-        pack_revisions = dict(db.execute("SELECT id, revision FROM records"))
+    yield Progress(0, None, f"Checking {printable(path.name, SHOWN)}")
+    # An import killed earlier (out of memory, a power cut) may have left its copy.
+    clean_stale_copies()
+    with _open_pack(path) as (db, size):
+        info, annotator_id, row, pack_fields, rows, pack_revisions = _check(
+            store, db, path, size)
+    # records: as many as the project handed out (the pack's own count is only a claim).
     report = PackImportReport(pack=str(path), annotator=info.annotator, batch=info.batch,
-                              digest=info.digest, records=info.records,
+                              digest=info.digest, records=int(row[3]),
                               labels=len(rows), labelled_records=len({r[0] for r in rows}),
                               schema_changed=info.schema_version != schema_version(store))
     project_fields = {r[0]: _from_row(r) for r in store.db.execute(
         f"SELECT {_FIELD_COLUMNS} FROM label_fields")}
     skipped: Counter[str] = Counter()
     origin = f"pack:{info.digest[:12]}"
-    yield Progress(0, len(rows), f"Merging {len(rows):,} labels by {info.annotator}")
+    detail = json.loads(row[5]) if row[5] else {}
+    # Fingerprints of the values the project has seen from this pack (carried out in it,
+    # or read at its last import), by "record:field".
+    seen_before: dict[str, str] = detail.get("seen") or {}
+    seen: dict[str, str] = {}
+    yield Progress(0, len(rows), f"Merging {len(rows):,} labels by "
+                                 f"{printable(info.annotator, SHOWN)}")
     with store.atomic():
+        # The project's clock orders merges: a merged label is as new as its import.
+        stamp = now()
         present = dict(store.db.execute(
             "SELECT id, revision FROM records WHERE id IN (SELECT record_id FROM "
             "assignments WHERE annotator_id = ?)", (annotator_id,)))
-        existing = {(r[0], r[1]): (r[2], r[3]) for r in store.db.execute(
-            "SELECT record_id, field_id, value, updated_at FROM labels WHERE "
-            "annotator_id = ?", (annotator_id,))}
+        existing = {(r[0], r[1]): r[2] for r in store.db.execute(
+            "SELECT record_id, field_id, value FROM labels WHERE annotator_id = ?",
+            (annotator_id,))}
         writes: list[tuple[Any, ...]] = []
         # Values repeat (a handful of options): check each distinct one once.
         checked: dict[tuple[int, str], tuple[str | None, Any, str | None]] = {}
-        for n, (record_id, field_id, value, updated_at) in enumerate(rows, 1):
+        for n, (record_id, field_id, value, claimed) in enumerate(rows, 1):
             if n % 5000 == 0:
                 yield Progress(n, len(rows), f"Merging labels: {n:,} of {len(rows):,}")
+            key = f"{record_id}:{field_id}"
             if record_id not in present:
                 verdict: tuple[str | None, Any, str | None] = (
                     None, None, "the record is no longer in the project")
@@ -462,33 +801,37 @@ def import_pack(store: Store, path: str | Path, actor: str = "system"
             text, plain, reason = verdict
             if reason is not None:
                 skipped[reason] += 1
+                if key in seen_before:
+                    seen[key] = seen_before[key]
                 if len(report.skipped_examples) < 10:
-                    name = pack_fields.get(field_id) or project_fields.get(field_id)
-                    report.skipped_examples.append(
-                        f"record {record_id}, {name.name if name else field_id}: {reason}")
+                    fld = pack_fields.get(field_id) or project_fields.get(field_id)
+                    label = printable(fld.name if fld else field_id, 60)
+                    report.skipped_examples.append(f"record {record_id}, {label}: {reason}")
                 continue
+            mark = seen[key] = _fingerprint(value)
             before = existing.get((record_id, field_id))
-            if before is not None and before[0] == text:
+            if before is not None and before == text:
                 report.unchanged += 1
-                continue
-            if before is not None and (before[1], before[0]) >= (updated_at, text):
+            elif seen_before.get(key) == mark:
+                # Seen from this pack before; the project's label changed since: it stays.
                 report.kept_newer += 1
-                continue
-            writes.append((record_id, field_id, text, updated_at, before, plain))
+            else:
+                writes.append((record_id, field_id, text, claimed, before, plain))
         store.db.executemany(
             "INSERT INTO labels(record_id, field_id, annotator_id, value, updated_at, origin) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(record_id, field_id, annotator_id) DO "
             "UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
             "origin = excluded.origin",
-            [(r, f, annotator_id, v, at, origin) for r, f, v, at, _, _ in writes])
-        stamp = now()
+            [(r, f, annotator_id, v, stamp, origin) for r, f, v, _, _, _ in writes])
         store.db.executemany(
             "INSERT INTO events(at, actor, action, record_id, detail, session) "
             "VALUES (?, ?, 'label', ?, ?, ?)",
             [(stamp, info.annotator, r, json.dumps({
                 "field": project_fields[f].name, "annotator": info.annotator,
-                "before": load_value(b[0]) if b else None, "after": plain,
-                "origin": "pack", "pack": info.digest, "labelled_at": at,
+                "before": load_value(b) if b is not None else None, "after": plain,
+                "origin": "pack", "pack": info.digest,
+                # The annotator's clock: provenance only, it orders nothing.
+                "labelled_at": printable(at, 64),
                 "imported_by": actor}, ensure_ascii=False), store.session)
              for r, f, v, at, b, plain in writes])
         report.merged = len(writes)
@@ -496,10 +839,9 @@ def import_pack(store: Store, path: str | Path, actor: str = "system"
         report.changed_records = sorted(
             str(rid) for rid, rev in pack_revisions.items()
             if rid in present and present[rid] != rev)[:50]
-        detail = json.loads(row[5]) if row[5] else {}
         detail.update({"last_import": report.model_dump(mode="json",
                                                         exclude={"skipped_examples"}),
-                       "imports": int(detail.get("imports", 0)) + 1})
+                       "imports": int(detail.get("imports", 0)) + 1, "seen": seen})
         store.db.execute(
             "UPDATE packs SET imported_at = ?, merged = merged + ?, detail = ? WHERE id = ?",
             (stamp, len(writes), json.dumps(detail), row[0]))
@@ -512,15 +854,16 @@ def import_pack(store: Store, path: str | Path, actor: str = "system"
 
 
 def _fit(target: LabelField | None, value: str) -> tuple[str | None, Any, str | None]:
-    """(stored text, value, None) if ``value`` fits the project's field, else a reason."""
+    """(stored text, value, None) if ``value`` fits the project's field, else a reason
+    (short and escaped: it quotes the pack's value and is stored in the project)."""
     if target is None:
         return None, None, "the field was removed"
     if target.archived:
-        return None, None, f'the field "{target.name}" is archived'
+        return None, None, f'the field "{printable(target.name, 60)}" is archived'
     try:
         stored = normalise_value(target, load_value(value))
-    except (CuratorError, ValueError) as exc:
-        return None, None, str(exc)
+    except (CuratorError, ValueError, TypeError, RecursionError) as exc:
+        return None, None, printable(exc, 200)
     if stored is None:
         return None, None, "the value is empty"
     return dump_value(stored), stored, None
