@@ -2,7 +2,7 @@
 
     python bench/bench_pii.py [--count 20000] [--naive-count N] [--skip-quality] [--skip-speed]
 
-Quality: ``../shared/data/public/presidio_generated_small.json`` (100 texts with gold
+Quality: ``tests/data/presidio_generated_small.json`` (100 texts with gold
 spans, from microsoft/presidio-research). Its PROVENANCE notes one gold span off by one
 (record 56: "Ayers" is at 20..25, the file says 21..26); gold spans whose offsets do not
 hold their ``entity_value`` are re-anchored to the nearest occurrence of the value.
@@ -53,7 +53,7 @@ def _block_network() -> None:
     socket.create_connection = refuse  # type: ignore[assignment]
 
 
-DATA = ROOT.parent / "shared" / "data" / "public" / "presidio_generated_small.json"
+DATA = ROOT / "tests" / "data" / "presidio_generated_small.json"
 GOLD_MAP = {"DOMAIN_NAME": "URL"}
 
 

@@ -16,15 +16,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "public"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
 def public() -> Path:
-    """The public sample files beside the repo (skips when absent)."""
-    if not PUBLIC.is_dir():
-        pytest.skip("../shared/data/public is not here")
-    return PUBLIC
+    """The folder of public sample files (tests/data; see its PROVENANCE.md)."""
+    return DATA
 
 
 @pytest.fixture

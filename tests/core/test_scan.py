@@ -11,6 +11,15 @@ from curator.core.store import Store
 
 U = {"role": "user", "content": "Hi"}
 A = {"role": "assistant", "content": "Hello"}
+# The chat (and not-chat) files from public repositories in tests/data.
+PUBLIC_JSON = (
+    "anthropic_bedrock_claude_json_mode_dataset.jsonl",
+    "fastchat_dummy_conversation_sharegpt.json",
+    "llamafactory_alpaca_en_demo.json",
+    "llamafactory_glaive_toolcall_en_demo_sharegpt.json",
+    "pirate_training_set.jsonl",
+    "presidio_generated_small.json",
+)
 
 
 def line(**fields: object) -> str:
@@ -78,7 +87,7 @@ def test_bedrock_profile_setting_applies_to_openai_records(write, store: Store,
 
 
 def test_scan_of_public_files(public: Path, store: Store, do_import) -> None:
-    do_import(*sorted(public.glob("*.json*")))
+    do_import(*(public / name for name in PUBLIC_JSON))
     report = run_job(scan(store))
     assert report.records == store.record_count()
     by_record = {}

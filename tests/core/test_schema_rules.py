@@ -21,8 +21,8 @@ from curator.core.checks.schema import (
 )
 from curator.core.errors import CuratorError
 
-PUBLIC = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "public"
-TOY = Path(__file__).resolve().parents[1] / "data" / "toy_chat_fine_tuning.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data"
+TOY = DATA / "toy_chat_fine_tuning.jsonl"
 
 OPENAI = PROFILES["openai"]
 BEDROCK = PROFILES["bedrock"]
@@ -437,9 +437,8 @@ def test_arbitrary_json_never_crashes_the_checks(conv: dict[str, Any], fmt: str,
 # -- real files -----------------------------------------------------------------------------
 
 def public_file(name: str) -> Path:
-    if not PUBLIC.is_dir():
-        pytest.skip(f"{PUBLIC} is not here")
-    return PUBLIC / name
+    """A public sample file in tests/data (its provenance: tests/data/PROVENANCE.md)."""
+    return DATA / name
 
 
 def test_pirate_file_has_no_findings_under_openai() -> None:
