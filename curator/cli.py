@@ -608,6 +608,14 @@ def actor_name() -> str:
     return os.environ.get("CURATOR_USER") or os.environ.get("USER") or "unknown"
 
 
+def _register_record_commands() -> None:
+    from curator import cli_records
+    cli_records.register(cli, open_store, reports_errors, emit, actor_name)
+
+
+_register_record_commands()
+
+
 def main() -> None:
     cli(prog_name="curator")
 

@@ -498,7 +498,7 @@ class Store:
     ) -> list[dict[str, Any]]:
         sql = (
             'SELECT r.key, f.kind, f.code, f.severity, f.message_index, f.start, f."end", '
-            "f.text, f.status, f.description, f.detail FROM findings f "
+            "f.text, f.status, f.description, f.detail, f.id FROM findings f "
             "LEFT JOIN records r ON r.id = f.record_id"
         )
         where, args = [], []
@@ -517,7 +517,7 @@ class Store:
             item = {
                 "record": row[0], "kind": row[1], "code": row[2], "severity": row[3],
                 "message": row[4], "start": row[5], "end": row[6], "text": row[7],
-                "status": row[8], "description": row[9],
+                "status": row[8], "description": row[9], "id": row[11],
             }
             if "related" in detail:
                 item["related"] = detail["related"]
