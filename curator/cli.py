@@ -21,6 +21,7 @@ import click
 from curator import __version__
 from curator.core.errors import Cancelled, CuratorError, explain_os_error
 from curator.core.jobs import Job, Progress, run_job
+from curator.core.vocabulary import FORMATS, PROFILE_CHOICES
 
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -115,8 +116,7 @@ def cli() -> None:
 @click.argument("project", type=click.Path(dir_okay=False))
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", default="auto", show_default=True,
-              type=click.Choice(["auto", "openai", "bedrock", "sharegpt", "alpaca",
-                                 "preference", "prompt_completion"]),
+              type=click.Choice(["auto", *FORMATS]),
               help="The shape of the examples; auto detects it for each line.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
@@ -156,7 +156,7 @@ def import_command(project: str, files: tuple[str, ...], fmt: str, as_json: bool
 @click.option("--only", default="all", show_default=True,
               help="Comma-separated checks to run: schema, pii, duplicates, "
                    "contradictions (or all).")
-@click.option("--profile", type=click.Choice(["auto", "openai", "bedrock", "mistral", "trl"]),
+@click.option("--profile", type=click.Choice(PROFILE_CHOICES),
               help="Vendor rules to check against; remembered by the project.")
 @click.option("--max-tokens", type=click.IntRange(min=1),
               help="Token limit per example; remembered by the project.")
@@ -173,10 +173,12 @@ def scan(project: str, only: str, profile: str | None, max_tokens: int | None,
     if "all" in checks:
         checks = list(KINDS)
     with open_store(project) as store:
+        from curator.core.settings import set_project_setting
+
         if profile:
-            store.set_setting("profile", profile, actor_name())
+            set_project_setting(store, "profile", profile, actor_name())
         if max_tokens:
-            store.set_setting("max_tokens", max_tokens, actor_name())
+            set_project_setting(store, "max_tokens", max_tokens, actor_name())
         report = drive(run_scan(store, checks, actor=actor_name()))
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)

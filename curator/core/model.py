@@ -20,13 +20,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+# Re-exported (the ``as`` form says so): the names live in vocabulary.py, light to import.
+from curator.core.vocabulary import FORMATS as FORMATS
+from curator.core.vocabulary import REVIEW_STATES as REVIEW_STATES
+
 Severity = Literal["error", "warning", "info"]
 
-#: Review states of a record.
-REVIEW_STATES = ("unreviewed", "accepted", "rejected", "needs-edit")
 
-#: Shapes the readers recognise (the ``format`` of a record).
-FORMATS = ("openai", "bedrock", "sharegpt", "alpaca", "preference", "prompt_completion")
 
 Conversation = dict[str, Any]
 

@@ -8,10 +8,11 @@ from pydantic import ValidationError
 
 from curator.core.errors import CuratorError
 from curator.core.store import Store
+from curator.core.vocabulary import PROFILE_CHOICES
 
 #: Setting name -> what it is.
 KNOWN = {
-    "profile": "vendor rules for the schema check (auto, openai, bedrock, mistral, trl)",
+    "profile": f"vendor rules for the schema check ({', '.join(PROFILE_CHOICES)})",
     "max_tokens": "token limit per example",
     "pii": "personal-data check: entities, threshold, language, model, allow_list",
     "similarity": "duplicate and contradiction thresholds",
@@ -66,8 +67,8 @@ def set_project_setting(store: Store, key: str, value: Any, actor: str) -> Any:
             store.set_setting("similarity", current, actor)
             raise
     if key == "profile":
-        if value not in ("auto", "openai", "bedrock", "mistral", "trl"):
-            raise CuratorError("profile is one of auto, openai, bedrock, mistral, trl.")
+        if value not in PROFILE_CHOICES:
+            raise CuratorError(f"profile is one of {', '.join(PROFILE_CHOICES)}.")
     elif key == "max_tokens":
         if value is not None and (not isinstance(value, int) or value < 1):
             raise CuratorError("max_tokens is a whole number of tokens (or null).")

@@ -18,6 +18,7 @@ from typing import Any
 
 from curator.core.errors import CuratorError
 from curator.core.model import FindingDraft, Severity
+from curator.core.vocabulary import PROFILE_NAMES
 
 #: Top-level keys every profile allows: the example's own name, not training data.
 ID_KEYS = frozenset({"id", "custom_id"})
@@ -90,6 +91,7 @@ PROFILES: dict[str, Profile] = {
         message_keys=OPENAI_MESSAGE_KEYS | {"thinking"}, top_keys=CHAT_TOP_KEYS,
         max_tokens=8_192, tool_call_keys=(), arguments_as_string=False),
 }
+assert tuple(PROFILES) == PROFILE_NAMES, "vocabulary.PROFILE_NAMES lists every profile"
 
 
 def profile_for(setting: str, fmt: str) -> Profile:
