@@ -6,15 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import presidio_analyzer  # noqa: F401  (required: a missing one fails the run)
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCursor
 
-pytest.importorskip("presidio_analyzer")
-
-from curator.app.pii_view import PII_COLORS  # noqa: E402
-from curator.core.checks.pii import PiiSettings  # noqa: E402
-from curator.core.store import Store  # noqa: E402
+from curator.app.pii_view import PII_COLORS
+from curator.core.checks.pii import PiiSettings
+from curator.core.store import Store
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import krippendorff
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -85,7 +86,6 @@ def test_alpha_from_a_dense_matrix_matches_the_triples(level: str) -> None:
 
 @pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
 def test_alpha_equals_the_krippendorff_package(level: str) -> None:
-    krippendorff = pytest.importorskip("krippendorff")
     rng = np.random.default_rng(7)
     truth = rng.integers(1, 6, size=300)
     data = np.where(rng.random((4, 300)) < 0.7, truth,
@@ -268,7 +268,6 @@ def test_report_json_has_the_contract_keys() -> None:
 @given(st.lists(st.lists(st.one_of(st.none(), st.integers(1, 4)), min_size=3, max_size=3),
                 min_size=2, max_size=25))
 def test_alpha_matches_the_krippendorff_package_on_random_data(rows: list) -> None:
-    krippendorff = pytest.importorskip("krippendorff")
     data = np.array([[np.nan if v is None else v for v in row] for row in rows], float)
     ours = agreement(RatingMatrix.from_dense(data, "interval"), "interval")
     try:

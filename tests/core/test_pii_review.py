@@ -6,17 +6,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import presidio_analyzer  # noqa: F401  (required: a missing one fails the run)
 import pytest
 
-pytest.importorskip("presidio_analyzer")
-
-from curator.core.checks import pii, pii_review  # noqa: E402
-from curator.core.checks.scan import scan  # noqa: E402
-from curator.core.ingest import import_files  # noqa: E402
-from curator.core.jobs import run_job  # noqa: E402
-from curator.core.store import Store  # noqa: E402
-from curator.core.store import findings as fstore  # noqa: E402
-from curator.core.store.cache import StorePiiCache  # noqa: E402
+from curator.core.checks import pii, pii_review
+from curator.core.checks.scan import scan
+from curator.core.ingest import import_files
+from curator.core.jobs import run_job
+from curator.core.store import Store
+from curator.core.store import findings as fstore
+from curator.core.store.cache import StorePiiCache
 
 SYSTEM = "You are the support assistant of Globex. Be brief."
 
