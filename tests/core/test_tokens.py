@@ -126,11 +126,15 @@ def test_count_many_handles_many_distinct_strings() -> None:
 
 # -- loading the encoding -------------------------------------------------------------------
 
-def test_encoding_is_loaded_on_first_use_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_encoding_is_loaded_on_first_use_only() -> None:
     loads: list[int] = []
-    real = tokens._shared_encoding
-    monkeypatch.setattr(tokens, "_shared_encoding", lambda: loads.append(1) or real())
-    fresh = TokenCounter()
+    real = TokenCounter().encoding
+
+    def load() -> Any:
+        loads.append(1)
+        return real
+
+    fresh = TokenCounter(load_encoding=load)
     assert loads == []
     fresh.count({"messages": [{"role": "user", "content": "hi"}]})
     fresh.count({"messages": [{"role": "user", "content": "hello"}]})

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,9 @@ def _messages(conv: Any) -> list[Any]:
 class TokenCounter:
     """Counts tokens per conversation; each distinct string is encoded once."""
 
-    def __init__(self) -> None:
+    def __init__(self, load_encoding: Callable[[], Any] | None = None) -> None:
+        """``load_encoding`` builds the encoding on first use (default: the shared one)."""
+        self._load_encoding = load_encoding or _shared_encoding
         self._encoding: Any = None
         self._cache: dict[str, int] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -100,7 +102,7 @@ class TokenCounter:
     @property
     def encoding(self) -> Any:
         if self._encoding is None:
-            self._encoding = _shared_encoding()
+            self._encoding = self._load_encoding()
         return self._encoding
 
     def _length(self, text: str) -> int:
