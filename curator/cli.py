@@ -367,7 +367,9 @@ def settings_command(project: str, key: str | None, value: str | None) -> None:
               help="Only records from this source file (repeatable).")
 @click.option("--accept", multiple=True, metavar="ID",
               help="Accept a failing readiness item (repeatable; see --json readiness).")
-@click.option("--overwrite", is_flag=True, help="Replace OUTDIR if it holds files.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the previous export in OUTDIR (only the files its manifest "
+                   "lists; refused if OUTDIR holds anything else).")
 @click.option("--from-manifest", type=click.Path(exists=True),
               help="Repeat a past export from its manifest.json (other options ignored).")
 @click.option("--check", is_flag=True,
@@ -470,14 +472,15 @@ def labels_import(project: str, file: str, as_json: bool) -> None:
 @labels.command("export")
 @click.argument("project", type=click.Path(exists=True, dir_okay=False))
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
-def labels_export(project: str, file: str, as_json: bool) -> None:
-    """Write every label to FILE (.csv or .jsonl)."""
+def labels_export(project: str, file: str, overwrite: bool, as_json: bool) -> None:
+    """Write every label to FILE (.csv or .jsonl); never the project file itself."""
     from curator.core.labeling.transfer import export_labels
 
     with open_store(project) as store:
-        report = export_labels(store, Path(file))
+        report = export_labels(store, Path(file), overwrite=overwrite)
     if as_json:
         emit(report.model_dump(mode="json"))
         return

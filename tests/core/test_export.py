@@ -496,8 +496,13 @@ def test_refuses_non_empty_outdir_unless_overwrite(project: Store, tmp_path: Pat
     with pytest.raises(CuratorError, match="not empty"):
         do_export(project, out)
     assert (out / "keep.txt").read_text() == "mine"
-    run_job(export(project, out, ExportOptions(), overwrite=True))
-    assert not (out / "keep.txt").exists() and (out / "train.jsonl").exists()
+    # Overwriting replaces a previous export only, never files Curator did not write.
+    with pytest.raises(CuratorError, match="keep.txt"):
+        run_job(export(project, out, ExportOptions(), overwrite=True))
+    (out / "keep.txt").unlink()
+    do_export(project, out)
+    run_job(export(project, out, ExportOptions(seed=3), overwrite=True))
+    assert (out / "train.jsonl").exists()
     assert _leftovers(tmp_path) == []
     empty = tmp_path / "empty"
     empty.mkdir()

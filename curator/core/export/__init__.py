@@ -10,6 +10,8 @@ Public API (see docs/_pending/export.md)::
         -> Job[ExportReport]
     preview(store, options, limit=3) -> list[{key, split, line}]
     history(store) -> list[dict]                             # past exports, newest first
+    recover(outdir) -> list[str]       # leftovers of a killed export: removed or restored
+    recover_all(store) -> list[str]    # the same for every past export's folder (start-up)
 """
 
 from curator.core.export.job import (
@@ -21,13 +23,15 @@ from curator.core.export.job import (
     plan_export,
     preview,
     read_manifest,
+    recover_all,
 )
 from curator.core.export.options import FORMATS, REASONS, SPLITS, ExportOptions
 from curator.core.export.readiness import readiness
 from curator.core.export.selection import final_labels, label_fields
+from curator.core.export.writers import recover
 
 __all__ = [
     "FORMATS", "REASONS", "SPLITS", "ExportOptions", "ExportReport", "Plan", "export",
     "export_from_manifest", "final_labels", "history", "label_fields", "plan_export",
-    "preview", "read_manifest", "readiness",
+    "preview", "read_manifest", "readiness", "recover", "recover_all",
 ]

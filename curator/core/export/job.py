@@ -7,6 +7,11 @@ input plus the preferred output), redacts open PII spans, checks it with the Ope
 profile (an example that would fail is left out, reason ``export_check``), splits and
 writes. Every file is written into a hidden folder beside OUTDIR that is renamed to
 OUTDIR at the end, so OUTDIR appears complete or not at all.
+
+With ``pii: redact`` every string written, not only the message texts the PII scan
+reads, is analysed (``coverage.py``). All reads of one export happen in one read
+transaction, so an import committed meanwhile by another connection is either wholly in
+the export (records, counts, sources) or not at all.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +30,7 @@ from pydantic import BaseModel, Field
 from curator.core.checks.schema import PROFILES, check_conversation
 from curator.core.errors import CuratorError
 from curator.core.export import manifest as manifest_mod
+from curator.core.export.coverage import PiiFinder, agreement_strings, strings_of
 from curator.core.export.options import SPLITS, ExportOptions
 from curator.core.export.readiness import blocking, readiness
 from curator.core.export.redact import Redactor, open_spans
@@ -36,14 +44,35 @@ from curator.core.export.writers import (
     make_staging,
     os_error,
     publish,
+    real,
+    recover,
     training_conversation,
     write_file,
 )
-from curator.core.jobs import Job, Progress
+from curator.core.jobs import Job, Progress, run_job
 from curator.core.store import Store
 from curator.core.store.store import CONVERSATION, now
 
 BATCH = 2000
+
+
+@contextmanager
+def snapshot(store: Store) -> Iterator[None]:
+    """One read transaction: in WAL mode every read inside sees the same committed state.
+
+    Inside a transaction already (the caller's), that one is the snapshot.
+    """
+    if store.db.in_transaction:
+        yield
+        return
+    store.db.execute("BEGIN")
+    try:
+        # A deferred transaction takes its snapshot at its first read, not at BEGIN.
+        store.db.execute("SELECT COUNT(*) FROM meta").fetchone()
+        yield
+    finally:
+        if store.db.in_transaction:
+            store.db.execute("COMMIT")
 
 
 @dataclass(slots=True)
@@ -106,8 +135,9 @@ def plan_export(store: Store, options: ExportOptions) -> Plan:
     when writing, so the export may hold a few fewer records than planned; a scan
     before exporting turns them into schema errors the plan sees.
     """
-    sel = select(store, options)
-    splits = _split(store, sel, options)
+    with snapshot(store):
+        sel = select(store, options)
+        splits = _split(store, sel, options)
     return Plan(splits.counts, sel.excluded_dict(), sel.total, splits.warnings,
                 splits.strata, splits.of, sel.keys, sel.kept)
 
@@ -120,110 +150,173 @@ def _conversations(store: Store, ids: list[int]) -> list[tuple[int, str]]:
     return rows
 
 
-def preview(store: Store, options: ExportOptions, limit: int = 3) -> list[dict[str, Any]]:
-    """The first few records as they would be written: ``{key, split, line}``."""
-    plan = plan_export(store, options)
-    ids = plan.kept[:limit]
-    if not ids:
-        return []
-    spans = open_spans(store) if options.pii == "redact" else {}
-    redactor = Redactor(options.pseudonyms)
-    labels = labels_of(store, set(ids)) if options.labels == "metadata" else {}
-    out = []
-    for rid, text in _conversations(store, ids):
-        conv = training_conversation(json.loads(text))
-        if rid in spans:
-            conv = redactor.redact(conv, spans[rid])
-        line = LINES[options.format](conv, plan.keys[rid], labels.get(rid, {})
-                                     if options.labels == "metadata" else None)
-        out.append({"key": plan.keys[rid], "split": plan.assignment[rid], "line": line})
-    return out
+def _finder(store: Store, options: ExportOptions, analyzer: Any) -> PiiFinder | None:
+    return PiiFinder(store, analyzer) if options.pii == "redact" else None
 
 
-def _prepare(store: Store, sel: Selection, options: ExportOptions, redactor: Redactor
-             ) -> Job[dict[int, bytes]]:
-    """Each kept record's output line; records failing the OpenAI checks are dropped."""
-    spans = open_spans(store) if options.pii == "redact" else {}
-    labels = labels_of(store, set(sel.kept)) if options.labels == "metadata" else {}
+def _lines(store: Store, ids: list[int], keys: dict[int, str], options: ExportOptions,
+           redactor: Redactor, finder: PiiFinder | None, labels: dict[int, dict[str, str]]
+           ) -> Job[Iterator[tuple[int, dict[str, Any], dict[str, Any]]]]:
+    """Each record's training conversation and line, redacted; a job that first gathers
+    and analyses every string to be written (with redaction), then returns the lines."""
+    writes_key = options.format != "openai"
+    metadata = options.labels == "metadata"
+    total = len(ids)
+    if finder is not None:
+        for start in range(0, total, BATCH):
+            texts: list[str] = []
+            for rid, text in _conversations(store, ids[start:start + BATCH]):
+                texts += strings_of(training_conversation(json.loads(text)),
+                                    keys[rid] if writes_key else None,
+                                    labels.get(rid, {}) if metadata else None)
+            finder.add(texts)
+            yield Progress(min(start + BATCH, total), total, "Gathering texts to check")
+        yield from finder.analyse()
+    spans = open_spans(store) if finder is not None else {}
     to_line = LINES[options.format]
+
+    def lines() -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
+        for start in range(0, total, BATCH):
+            for rid, text in _conversations(store, ids[start:start + BATCH]):
+                conv = training_conversation(json.loads(text))
+                key: str | None = keys[rid]
+                record_labels = labels.get(rid, {}) if metadata else None
+                if finder is not None:
+                    conv, new_key, record_labels = finder.redact(
+                        rid, conv, key if writes_key else None, record_labels,
+                        spans.get(rid, []), redactor)
+                    key = new_key if writes_key else key
+                yield rid, conv, to_line(conv, key or "", record_labels)
+
+    return lines()
+
+
+def preview(store: Store, options: ExportOptions, limit: int = 3,
+            pii_analyzer: Any = None) -> list[dict[str, Any]]:
+    """The first few records as they would be written: ``{key, split, line}``."""
+    with snapshot(store):
+        plan = plan_export(store, options)
+        ids = plan.kept[:limit]
+        if not ids:
+            return []
+        labels = labels_of(store, set(ids)) if options.labels == "metadata" else {}
+        finder = _finder(store, options, pii_analyzer)
+        rows = run_job(_lines(store, ids, plan.keys, options, Redactor(options.pseudonyms),
+                              finder, labels))
+        return [{"key": plan.keys[rid], "split": plan.assignment[rid], "line": line}
+                for rid, _, line in rows]
+
+
+def _prepare(store: Store, sel: Selection, options: ExportOptions, redactor: Redactor,
+             finder: PiiFinder | None) -> Job[dict[int, bytes]]:
+    """Each kept record's output line; records failing the OpenAI checks are dropped."""
+    labels = labels_of(store, set(sel.kept)) if options.labels == "metadata" else {}
     profile = PROFILES["openai"]
     lines: dict[int, bytes] = {}
     failed: set[int] = set()
     total = len(sel.kept)
-    for start in range(0, total, BATCH):
-        for rid, text in _conversations(store, sel.kept[start:start + BATCH]):
-            conv = training_conversation(json.loads(text))
-            if rid in spans:
-                conv = redactor.redact(conv, spans[rid])
-            if any(f.severity == "error" for f in check_conversation(conv, "openai", profile)):
-                failed.add(rid)
-                continue
-            record_labels = labels.get(rid, {}) if options.labels == "metadata" else None
-            lines[rid] = encode(to_line(conv, sel.keys[rid], record_labels))
-        yield Progress(min(start + BATCH, total), total, "Preparing records")
+    rows = yield from _lines(store, sel.kept, sel.keys, options, redactor, finder, labels)
+    for done, (rid, conv, line) in enumerate(rows, start=1):
+        if any(f.severity == "error" for f in check_conversation(conv, "openai", profile)):
+            failed.add(rid)
+        else:
+            lines[rid] = encode(line)
+        if done % BATCH == 0:
+            yield Progress(done, total, "Preparing records")
+    yield Progress(total, total, "Preparing records")
     sel.drop(failed, "export_check")
     return lines
 
 
 def export(store: Store, outdir: str | Path, options: ExportOptions | None = None,
            actor: str = "system", overwrite: bool = False,
-           agreement: dict[str, Any] | None = None) -> Job[ExportReport]:
+           agreement: dict[str, Any] | None = None,
+           pii_analyzer: Any = None) -> Job[ExportReport]:
     """Write an export of the project to ``outdir`` and record it in ``exports``.
 
-    Refuses a non-empty ``outdir`` unless ``overwrite``. ``agreement`` (figures from the
-    labelling module) goes into the readiness check and the manifest.
+    Refuses the project's folder or one above it, and a non-empty ``outdir`` unless
+    ``overwrite`` and it holds a previous export and nothing else. Leftovers of a killed
+    export to ``outdir`` are cleaned up first (:func:`recover`; said in the warnings).
+    ``agreement`` (figures from the labelling module) goes into the readiness check and
+    the manifest. ``pii_analyzer``: a built PII analyzer to reuse (else one is built).
     """
     options = options or ExportOptions()
-    outdir = Path(outdir).absolute()
-    check_outdir(outdir, overwrite)
-    yield Progress(0, None, "Selecting records")
-    sel = select(store, options)
-    redactor = Redactor(options.pseudonyms)
-    lines = yield from _prepare(store, sel, options, redactor)
-    splits = _split(store, sel, options)
-    if agreement is None:
-        from curator.core.labeling.measure import agreement_by_field
-
-        agreement = agreement_by_field(store) or None
-    checklist = readiness(store, options, splits.counts, agreement)
-    stop = blocking(checklist)
-    if stop:
-        item = stop[0]
-        raise CuratorError(f"Not exported: {item['detail']} Accept this ({item['id']!r}) "
-                           "to export anyway.")
-    warnings = list(splits.warnings)
-    if options.labels == "metadata" and options.format == "openai":
-        warnings.append('Labels are written as a top-level "labels" key, which OpenAI\'s '
-                        "chat format does not define; remove it before uploading.")
-    failed = sel.excluded.get("export_check", 0)
-    if failed:
-        warnings.append(f"{failed} record(s) fail OpenAI's chat checks as exported and were "
-                        "left out; run a scan to see why.")
-    staging: Path | None = None
+    outdir = real(Path(outdir))
+    notes = recover(outdir)
     try:
-        staging = make_staging(outdir)
-        data_files: dict[str, str] = {}
-        split_files: dict[str, str] = {}
-        for split in SPLITS:
-            ids = [rid for rid in sel.kept if splits.of[rid] == split]
-            if not ids:
-                continue
-            name = f"{split}.jsonl"
-            data_files[name] = write_file(staging / name, [lines[rid] for rid in ids])
-            split_files[split] = name
-            yield Progress(len(sel.kept), len(sel.kept), f"Wrote {name}")
-        created = now()
+        check_outdir(outdir, overwrite, store.path)
+    except CuratorError as exc:
+        raise CuratorError(" ".join([*notes, str(exc)])) from None
+    with snapshot(store):
+        if options.pii == "redact" and pii_analyzer is None:
+            yield Progress(0, None, "PII: loading the language model")
+        finder = _finder(store, options, pii_analyzer)
+        yield Progress(0, None, "Selecting records")
+        sel = select(store, options)
+        redactor = Redactor(options.pseudonyms)
+        lines = yield from _prepare(store, sel, options, redactor, finder)
+        splits = _split(store, sel, options)
+        if agreement is None:
+            from curator.core.labeling.measure import agreement_by_field
+
+            agreement = agreement_by_field(store) or None
+        checklist = readiness(store, options, splits.counts, agreement)
+        stop = blocking(checklist)
+        if stop:
+            item = stop[0]
+            raise CuratorError(f"Not exported: {item['detail']} Accept this "
+                               f"({item['id']!r}) to export anyway.")
+        # Into the manifest: what is true of the data. Recovery notes go to the report only.
+        warnings = (finder.warnings if finder is not None else []) + splits.warnings
+        if options.labels == "metadata" and options.format == "openai":
+            warnings.append('Labels are written as a top-level "labels" key, which '
+                            "OpenAI's chat format does not define; remove it before "
+                            "uploading.")
+        failed = sel.excluded.get("export_check", 0)
+        if failed:
+            warnings.append(f"{failed} record(s) fail OpenAI's chat checks as exported and "
+                            "were left out; run a scan to see why.")
         redaction = {"mode": options.pii, "spans": redactor.spans,
                      "records": redactor.records, "stale_spans": redactor.stale}
-        manifest = manifest_mod.build(
-            store, options=options, files=dict(data_files), data_files=data_files,
-            counts=splits.counts, excluded=sel.excluded_dict(), total=sel.total,
-            warnings=warnings, readiness=checklist, agreement=agreement,
-            redaction=redaction, created_at=created, actor=actor,
-            split_files=split_files, strata=splits.strata)
-        card = manifest_mod.dataset_card(manifest).encode("utf-8")
-        manifest["files"]["README.md"] = write_file(staging / "README.md", [card])
+        written_agreement = agreement
+        if finder is not None and agreement:
+            # Label values (confusion tables) and annotators' names go into the manifest.
+            finder.add(agreement_strings(agreement))
+            yield from finder.analyse()
+            written_agreement = finder.redact_agreement(agreement, redactor)
+        staging: Path | None = None
+        try:
+            staging = make_staging(outdir)
+            data_files: dict[str, str] = {}
+            split_files: dict[str, str] = {}
+            for split in SPLITS:
+                ids = [rid for rid in sel.kept if splits.of[rid] == split]
+                if not ids:
+                    continue
+                name = f"{split}.jsonl"
+                data_files[name] = write_file(staging / name, [lines[rid] for rid in ids])
+                split_files[split] = name
+                yield Progress(len(sel.kept), len(sel.kept), f"Wrote {name}")
+            created = now()
+            manifest = manifest_mod.build(
+                store, options=options, files=dict(data_files), data_files=data_files,
+                counts=splits.counts, excluded=sel.excluded_dict(), total=sel.total,
+                warnings=warnings, readiness=checklist, agreement=written_agreement,
+                redaction=redaction, created_at=created, actor=actor,
+                split_files=split_files, strata=splits.strata)
+            card = manifest_mod.dataset_card(manifest).encode("utf-8")
+            manifest["files"]["README.md"] = write_file(staging / "README.md", [card])
+        except OSError as exc:
+            discard(staging)
+            raise os_error(exc, outdir) from None
+        except BaseException:
+            discard(staging)
+            raise
+    # Every read is done (the snapshot ends); now the one write transaction.
+    try:
         with store.atomic():
+            if finder is not None:
+                finder.save()
             cursor = store.db.execute(
                 "INSERT INTO exports(created_at, actor, outdir, dataset_hash, manifest) "
                 "VALUES (?, ?, ?, ?, '')", (created, actor, str(outdir),
@@ -237,7 +330,7 @@ def export(store: Store, outdir: str | Path, options: ExportOptions | None = Non
             store.log_event(actor, "export", None, {
                 "export_id": export_id, "outdir": str(outdir),
                 "dataset_hash": manifest["dataset_hash"], "counts": splits.counts})
-            publish(staging, outdir, overwrite)
+            notes += publish(staging, outdir, overwrite)
             staging = None
     except OSError as exc:
         raise os_error(exc, outdir) from None
@@ -247,7 +340,7 @@ def export(store: Store, outdir: str | Path, options: ExportOptions | None = Non
         dataset_hash=manifest["dataset_hash"], counts=splits.counts,
         files=manifest["files"], excluded=manifest["excluded"], outdir=str(outdir),
         manifest=str(outdir / "manifest.json"), format=options.format,
-        records=sel.total, export_id=export_id, warnings=warnings,
+        records=sel.total, export_id=export_id, warnings=notes + warnings,
         warnings_accepted=manifest["warnings_accepted"], readiness=checklist,
         redaction=redaction)
 
@@ -268,8 +361,8 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
 
 
 def export_from_manifest(store: Store, manifest_path: str | Path, outdir: str | Path,
-                         actor: str = "system", overwrite: bool = False
-                         ) -> Job[ExportReport]:
+                         actor: str = "system", overwrite: bool = False,
+                         pii_analyzer: Any = None) -> Job[ExportReport]:
     """Export again with the options (and agreement figures) of a past export.
 
     ``matches_manifest`` in the report says whether the data files came out identical
@@ -278,7 +371,7 @@ def export_from_manifest(store: Store, manifest_path: str | Path, outdir: str | 
     past = read_manifest(manifest_path)
     options = ExportOptions.make(**past["options"])
     report = yield from export(store, outdir, options, actor, overwrite,
-                               past.get("agreement"))
+                               past.get("agreement"), pii_analyzer)
     report.matches_manifest = report.dataset_hash == past.get("dataset_hash")
     if not report.matches_manifest:
         report.warnings.append("The project changed since that export: the data differs "
@@ -303,3 +396,11 @@ def history(store: Store) -> list[dict[str, Any]]:
                     "format": manifest.get("format"), "options": manifest.get("options", {}),
                     "exists": os.path.isdir(outdir)})
     return out
+
+
+def recover_all(store: Store) -> list[str]:
+    """:func:`recover` for the folder of every past export (e.g. when a project opens)."""
+    notes: list[str] = []
+    for outdir in sorted({row[0] for row in store.db.execute("SELECT outdir FROM exports")}):
+        notes += recover(outdir)
+    return notes

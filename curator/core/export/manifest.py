@@ -146,7 +146,9 @@ def dataset_card(manifest: dict[str, Any]) -> str:
         if count:
             lines.append(f"| {REASONS[reason]} | {count} |")
     redaction = manifest["redaction"]
-    pii = {"redact": "open PII spans were replaced by `<ENTITY_TYPE>` placeholders"
+    pii = {"redact": "open PII spans, and what the PII detector found in every other "
+                     "string written (tool calls, tools, names, labels, ids), were replaced "
+                     "by `<ENTITY_TYPE>` placeholders"
                      + (" (numbered per distinct value)" if options["pseudonyms"] else ""),
            "exclude": "records with open PII findings were left out",
            "keep": "PII was kept as it is (no redaction)"}[options["pii"]]

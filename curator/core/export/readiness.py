@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from curator.core.export.coverage import EXCLUDE_SCOPE, NOT_SCANNED
 from curator.core.export.options import ExportOptions
 from curator.core.store import Store
 
@@ -103,10 +104,12 @@ def readiness(store: Store, options: ExportOptions, counts: Mapping[str, int] | 
                          "kind = 'pii' AND status = 'open'")
     handling = {"redact": "will be redacted", "exclude": "records will be left out",
                 "keep": "will be exported AS IS"}[options.pii]
+    scope = {"redact": " " + NOT_SCANNED, "exclude": " " + EXCLUDE_SCOPE,
+             "keep": ""}[options.pii]
     add("pii", pii == 0,
-        "No open PII findings." if not pii else
-        f"{pii} open PII spans in {pii_records} records ({handling}); review and dismiss "
-        "false positives first.")
+        ("No open PII findings." if not pii else
+         f"{pii} open PII spans in {pii_records} records ({handling}); review and dismiss "
+         "false positives first.") + scope)
     ok, detail = _agreement(store, agreement, threshold)
     add("agreement", ok, detail)
     contradictions = _count(store, "SELECT COUNT(DISTINCT record_id) FROM findings WHERE "

@@ -1,8 +1,9 @@
-"""Replace the open PII spans stored as findings with ``<ENTITY_TYPE>`` placeholders.
+"""Replace personal data with ``<ENTITY_TYPE>`` placeholders.
 
-Works from the stored spans (no detector runs at export): each open ``pii`` finding
-names its message, its part (``detail.part`` when the content is a list of parts), the
-character span and the text it covered. Dismissed and resolved findings are left alone.
+Two sources of spans: the stored open ``pii`` findings (each names its message, its part
+(``detail.part`` when the content is a list of parts), the character span and the text
+it covered; dismissed and resolved findings are left alone), and what the PII analyzer
+finds at export in every other string written (``coverage.py``).
 
 A span whose text no longer sits at its offsets (the record was edited after the scan)
 is redacted wherever its text occurs in that message instead, and counted as *stale*.
@@ -88,6 +89,10 @@ class Redactor:
         return out
 
     # -- one text ---------------------------------------------------------------------------
+
+    def text(self, text: str, spans: list[Span]) -> str:
+        """``text`` with ``spans`` replaced (overlaps merged; stale spans found by text)."""
+        return self._text(text, spans)
 
     def _text(self, text: str, spans: list[Span]) -> str:
         located: list[tuple[int, int, str]] = []

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import uuid
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +27,8 @@ HF_MESSAGE_KEYS = ("role", "content", "name", "weight", "tool_calls", "tool_call
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # allow_nan=False: NaN/Infinity are not JSON; never write a line a loader rejects.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def training_conversation(conv: dict[str, Any]) -> dict[str, Any]:
@@ -151,36 +153,153 @@ def os_error(exc: OSError, where: Path) -> CuratorError:
                         "Nothing was left behind.")
 
 
-def check_outdir(outdir: Path, overwrite: bool) -> None:
-    """Refuse a folder that has files in it (unless ``overwrite``) or is a file."""
+# -- where an export may write ---------------------------------------------------------------
+
+#: Written into a staging folder when it is made, so that a later export (or
+#: :func:`recover`) knows the folder is Curator's; removed once the folder is published.
+MARKER = ".curator-export-staging"
+#: What an export writes besides its data files.
+OWN_FILES = ("manifest.json", "README.md")
+#: Names a staging folder's data files can have.
+DATA_FILES = tuple(f"{split}.jsonl" for split in ("train", "validation", "eval"))
+
+
+def real(path: Path) -> Path:
+    """``path`` absolute, with every symlink resolved (whether it exists or not)."""
+    return Path(os.path.realpath(path))
+
+
+def project_paths(project: Path) -> set[Path]:
+    """The project file and its SQLite companions, as named and with symlinks resolved."""
+    out = set()
+    for base in (project.absolute(), real(project)):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            out.add(Path(f"{base}{suffix}"))
+    return out
+
+
+def is_project_file(path: Path, project: Path) -> bool:
+    """Whether writing ``path`` would write the project file or one of its journals."""
+    target = real(path)
+    candidates = project_paths(project)
+    if target in candidates or path.absolute() in candidates:
+        return True
+    # A hard link is the same file under another name.
+    for candidate in candidates:
+        try:
+            if target.exists() and candidate.exists() and os.path.samefile(target, candidate):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def check_not_project(outdir: Path, project: Path) -> None:
+    """Refuse an output folder that is, or contains, the project's folder."""
+    target = real(outdir)
+    for path in project_paths(project):
+        if target == path or target in path.parents:
+            raise CuratorError(
+                f"{outdir} holds the project {project.name}; an export there could replace "
+                f"it. Choose a folder outside it, e.g. {project.parent / 'export'}. "
+                "Nothing was written.")
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(sorted(names)[:5])
+    return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def _plain_name(name: object) -> bool:
+    return (isinstance(name, str) and name not in ("", ".", "..") and "/" not in name
+            and "\\" not in name and os.sep not in name and "\x00" not in name)
+
+
+def export_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of a Curator export in ``folder`` (its files plain names), or None."""
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("app") != "curator":
+        return None
+    files = data.get("files")
+    if not isinstance(files, dict) or not all(_plain_name(n) for n in files):
+        return None
+    return data
+
+
+def export_files(manifest: dict[str, Any]) -> set[str]:
+    """The names a previous export wrote: its listed files, manifest and card."""
+    return set(manifest["files"]) | set(OWN_FILES)
+
+
+def replaceable(outdir: Path) -> None:
+    """Refuse to replace ``outdir`` unless it holds a previous export and nothing else."""
+    entries = {p.name: p for p in outdir.iterdir()}
+    manifest = export_manifest(outdir)
+    if manifest is None:
+        raise CuratorError(
+            f"{outdir} is not a Curator export (no manifest.json listing its files) and "
+            f"holds {_names(list(entries))}; overwriting replaces only a previous export. "
+            "Choose an empty or new folder. Nothing was changed.")
+    known = export_files(manifest) | {MARKER}
+    unknown = [name for name, path in entries.items()
+               if name not in known or (path.is_dir() and not path.is_symlink())]
+    if unknown:
+        raise CuratorError(
+            f"{outdir} holds files its previous export did not write: {_names(unknown)}. "
+            "Overwriting replaces only what Curator wrote; move them elsewhere first. "
+            "Nothing was changed.")
+
+
+def check_outdir(outdir: Path, overwrite: bool, project: Path | None = None) -> None:
+    """Refuse the project's folder (or one above it), a file, and a folder with files in it
+    unless ``overwrite`` and they are a previous export's, nothing else."""
+    if project is not None:
+        check_not_project(outdir, project)
     if outdir.exists() and not outdir.is_dir():
         raise CuratorError(f"{outdir} is a file; choose a folder for the export.")
-    if outdir.is_dir() and any(outdir.iterdir()) and not overwrite:
-        raise CuratorError(f"{outdir} is not empty; choose an empty or new folder, or "
-                           "allow overwriting it.")
+    if outdir.is_dir() and any(outdir.iterdir()):
+        if not overwrite:
+            raise CuratorError(f"{outdir} is not empty; choose an empty or new folder, or "
+                               "allow overwriting the previous export in it.")
+        replaceable(outdir)
     if not outdir.parent.is_dir():
         raise CuratorError(f"Cannot export to {outdir}: the folder {outdir.parent} does "
                            "not exist.")
 
 
 def make_staging(outdir: Path) -> Path:
-    """A temporary folder beside ``outdir`` (same file system, so rename is atomic)."""
+    """A temporary folder beside ``outdir`` (same file system, so rename is atomic).
+
+    It holds :data:`MARKER` until it is published, so the leftovers of a killed export
+    can be told from a folder someone else made.
+    """
     # mkdir, not mkdtemp: mkdtemp makes the folder private (0700), and it becomes OUTDIR.
     staging = outdir.parent / f".{outdir.name}.{uuid.uuid4().hex[:12]}.partial"
     try:
         staging.mkdir()
+        mark = {"app": "curator", "outdir": str(outdir), "pid": os.getpid(),
+                "host": socket.gethostname()}
+        (staging / MARKER).write_text(json.dumps(mark), encoding="utf-8")
         return staging
     except OSError as exc:
+        if staging.is_dir():
+            _remove_own(staging, set(DATA_FILES) | set(OWN_FILES) | {MARKER})
         raise os_error(exc, outdir) from None
 
 
-def publish(staging: Path, outdir: Path, overwrite: bool) -> None:
-    """Move the finished ``staging`` folder to ``outdir`` (replacing it if allowed)."""
+def publish(staging: Path, outdir: Path, overwrite: bool) -> list[str]:
+    """Move the finished ``staging`` folder to ``outdir``, replacing a previous export if
+    allowed; returns notes for the user (an old folder that could not be removed)."""
     old: Path | None = None
     try:
         if outdir.exists():
-            if any(outdir.iterdir()) and not overwrite:
-                raise CuratorError(f"{outdir} is not empty any more; nothing was written.")
+            if any(outdir.iterdir()):
+                if not overwrite:
+                    raise CuratorError(f"{outdir} is not empty any more; nothing was written.")
+                replaceable(outdir)        # again: files may have appeared meanwhile
             old = outdir.parent / f"{staging.name}.old"
             os.rename(outdir, old)
         os.rename(staging, outdir)
@@ -188,8 +307,136 @@ def publish(staging: Path, outdir: Path, overwrite: bool) -> None:
         if old is not None and not outdir.exists():
             os.rename(old, outdir)
         raise os_error(exc, outdir) from None
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    try:
+        (outdir / MARKER).unlink()
+    except OSError:
+        pass                               # recover() removes it next time
+    return remove_export(old) if old is not None else []
+
+
+def _remove_own(folder: Path, names: set[str]) -> bool:
+    """Delete ``names`` in ``folder`` (files only), then the folder if that empties it."""
+    for name in names:
+        path = folder / name
+        if path.is_file() or path.is_symlink():
+            try:
+                path.unlink()
+            except OSError:
+                pass
+    try:
+        folder.rmdir()
+    except OSError:
+        return False
+    return True
+
+
+def remove_export(folder: Path) -> list[str]:
+    """Delete a replaced export: only the files its manifest lists, manifest and card."""
+    manifest = export_manifest(folder)
+    names = (export_files(manifest) if manifest else set(OWN_FILES)) | {MARKER}
+    if _remove_own(folder, names):
+        return []
+    left = [p.name for p in folder.iterdir()] if folder.is_dir() else []
+    note = (f"The previous export was moved to {folder} and kept there, because it holds "
+            f"files Curator did not write ({_names(left)}).")
+    return [note]
+
+
+# -- leftovers of an export that was killed --------------------------------------------------
+
+def _staging_mark(folder: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("app") == "curator" else None
+
+
+def _running(mark: dict[str, Any]) -> bool:
+    """Whether the export that made a staging folder may still be running."""
+    pid = mark.get("pid")
+    if not isinstance(pid, int) or mark.get("host") != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return False                        # this process exports one job at a time
+    if os.name != "posix":
+        return True                         # no safe liveness probe: leave it be
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True                         # alive, another user's
+    return True
+
+
+def complete_export(folder: Path) -> bool:
+    """Whether ``folder`` holds a whole Curator export (every listed file, hash matching)."""
+    manifest = export_manifest(folder)
+    if manifest is None:
+        return False
+    for name, sha in manifest["files"].items():
+        path = folder / name
+        try:
+            if not path.is_file() or file_sha256(path) != sha:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def recover(outdir: str | Path) -> list[str]:
+    """Clean up after a killed export to ``outdir``; what was done, in words.
+
+    Removes staging folders beside ``outdir`` that carry Curator's :data:`MARKER` (and
+    whose export is not running), only the files Curator writes in them. When ``outdir``
+    is missing and a ``.partial.old`` folder beside it holds a complete earlier export
+    (a kill between the two renames of an overwrite), renames it back; an incomplete one
+    is left where it is and named. Safe to call at any time, e.g. at start-up.
+    """
+    outdir = real(Path(outdir))
+    notes: list[str] = []
+    prefix = f".{outdir.name}."
+    try:
+        siblings = [p for p in outdir.parent.iterdir()
+                    if p.name.startswith(prefix) and p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return notes
+    stray = outdir / MARKER
+    if stray.is_file() and _staging_mark(outdir) is not None:
+        stray.unlink(missing_ok=True)       # killed right after publishing
+    for folder in sorted(p for p in siblings if p.name.endswith(".partial")):
+        mark = _staging_mark(folder)
+        if mark is None:
+            continue                        # not made by Curator: not ours to touch
+        if _running(mark):
+            notes.append(f"{folder} belongs to an export that is still running; left alone.")
+            continue
+        if _remove_own(folder, set(DATA_FILES) | set(OWN_FILES) | {MARKER}):
+            notes.append(f"Removed {folder}, left by an export that was interrupted.")
+        else:
+            notes.append(f"{folder} was left by an export that was interrupted; it holds "
+                         "files Curator did not write, so it was kept.")
+    olds = sorted(p for p in siblings if p.name.endswith(".partial.old")
+                  and export_manifest(p) is not None)
+    complete = [p for p in olds if complete_export(p)]
+    if not outdir.exists() and len(complete) == 1:
+        os.rename(complete[0], outdir)
+        notes.append(f"Restored the previous export to {outdir} (an export that was "
+                     f"replacing it was interrupted).")
+        olds.remove(complete[0])
+    elif outdir.is_dir() and complete_export(outdir):
+        # The replacement is in place; the old export is what --overwrite meant to delete.
+        for folder in olds:
+            kept = remove_export(folder)
+            notes += kept or [(f"Removed {folder}, the export replaced by an overwrite "
+                               "that was interrupted before it could remove it.")]
+        olds = []
+    for folder in olds:
+        state = "complete" if folder in complete else "incomplete"
+        notes.append(f"An earlier export of {outdir.name} ({state}) is in {folder}; "
+                     "Curator left it there. Move it back or delete it yourself.")
+    return notes
 
 
 def discard(staging: Path | None) -> None:

@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -332,16 +333,33 @@ def _cell(value: Any) -> str:
     return dump_value(value)
 
 
-def export_labels(store: Store, path: str | Path, fmt: str | None = None
-                  ) -> LabelExportReport:
+def export_labels(store: Store, path: str | Path, fmt: str | None = None,
+                  overwrite: bool = False) -> LabelExportReport:
     """Write every label to ``path`` (CSV or JSONL by extension, or ``fmt``).
 
-    The same labels give byte-identical files.
+    Refuses the project file and its journals (symlinks resolved), and an existing file
+    unless ``overwrite``. The file is written beside ``path`` under a unique temporary
+    name, flushed to disk and renamed over ``path``, so a crash leaves the old file or the
+    new one, never half of one. The same labels give byte-identical files.
     """
+    from curator.core.export.writers import is_project_file, real
+
     path = Path(path)
     fmt = fmt or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv")
     if fmt not in ("csv", "jsonl"):
         raise CuratorError(f'Unknown labels format "{fmt}": use csv or jsonl.')
+    if is_project_file(path, store.path):
+        raise CuratorError(f"{path} is the project file (or its journal); writing labels "
+                           "there would destroy the project. Choose another file.")
+    # A symlink is followed: the file it names is replaced, the link stays.
+    target = real(path)
+    if target.is_dir():
+        raise CuratorError(f"{path} is a folder; choose a file name for the labels.")
+    if target.exists() and not overwrite:
+        raise CuratorError(f"{path} exists; choose another file, or allow replacing it "
+                           "(--overwrite).")
+    if not target.parent.is_dir():
+        raise CuratorError(f"Cannot write {path}: the folder {target.parent} does not exist.")
     buffer = io.StringIO(newline="")
     count = 0
     if fmt == "csv":
@@ -355,11 +373,29 @@ def export_labels(store: Store, path: str | Path, fmt: str | None = None
             buffer.write(json.dumps({"record": key, "annotator": person, "field": name,
                                      "value": value}, ensure_ascii=False) + "\n")
             count += 1
-    temporary = path.with_name(path.name + ".part")
+    _write_atomically(target, buffer.getvalue().encode("utf-8"), path)
+    return LabelExportReport(file=str(path), format=fmt, rows=count)
+
+
+def _write_atomically(target: Path, data: bytes, shown: Path) -> None:
+    """``data`` into ``target`` by way of a new hidden file beside it and a rename."""
+    # A name no one else uses (O_EXCL), so no file of the user's is ever touched; created
+    # with os.open so the usual permissions (umask) apply, as for any new file.
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.part")
     try:
-        temporary.write_text(buffer.getvalue(), encoding="utf-8", newline="")
-        os.replace(temporary, path)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        raise CuratorError(f"Cannot write {path}: {exc.strerror or exc}.") from None
-    return LabelExportReport(file=str(path), format=fmt, rows=count)
+        raise CuratorError(f"Cannot write {shown}: {exc.strerror or exc}. The file was "
+                           "left as it was.") from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
