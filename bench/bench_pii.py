@@ -14,7 +14,8 @@ when it has the gold type and overlaps a gold span ("overlap") or matches it exa
 
 Speed: ``--count`` generated chat conversations with a repeated system prompt, imported
 into a project; the real scan (``scan(store, ["pii"])``: distinct texts once, nlp.pipe
-batches, worker processes, results cached in the project; then a rescan) against a naive loop of ``AnalyzerEngine.analyze()`` over every message (full
+batches, worker processes, results cached in the project; then a rescan) against a naive
+loop of ``AnalyzerEngine.analyze()`` over every message (``bench/baselines.py``; full
 spaCy pipeline, parser included). Findings must be identical. With ``--naive-count`` the
 naive loop runs on the first N conversations only and its time is scaled up (stated in
 the output).
@@ -139,7 +140,7 @@ def quality(threshold: float) -> dict:
     run = plain_presidio(model, threshold)
     plain = [run(t) for t in texts]
     plain_attempts = len(ATTEMPTS) - before
-    result = {"data": str(DATA.relative_to(ROOT.parent)), "records": len(texts),
+    result = {"data": str(DATA.relative_to(ROOT)), "records": len(texts),
               "gold_fixed": fixed, "threshold": threshold, "model": analyzer.model_id,
               "warnings": warnings,
               "network_attempts": {"curator": curator_attempts, "plain": plain_attempts}}
@@ -210,6 +211,7 @@ def generate(count: int, seed: int = 7) -> list[dict]:
 def speed(count: int, naive_count: int | None) -> dict:
     import spacy
 
+    from bench.baselines import naive_findings
     from curator.core.checks import pii
 
     convs = generate(count)
@@ -251,7 +253,7 @@ def speed(count: int, naive_count: int | None) -> dict:
     naive_an.engine.nlp_engine.nlp = {"en": spacy.load(name)}
     n = min(naive_count or count, count)
     t0 = time.perf_counter()
-    slow = pii.naive_findings(convs[:n], naive_an)
+    slow = naive_findings(convs[:n], naive_an)
     t_naive = (time.perf_counter() - t0) * (count / n)
     slow_rows = [sorted((f.code, f.message_index, f.start, f.end, f.text) for f in fs)
                  for fs in slow]

@@ -10,7 +10,9 @@ from typing import Any
 import presidio_analyzer  # noqa: F401  (required: a missing one fails the run)
 import pytest
 
+from bench.baselines import naive_findings
 from curator.core.checks import pii
+from tests.fakes import MemoryPiiCache
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 ATTEMPTS: list[str] = []
@@ -148,7 +150,7 @@ def test_batched_detection_equals_naive_analyze(analyzer: pii.Analyzer) -> None:
     convs = [conv("Call Tom Brown on +1 212 555 0100.", "mail tom@example.com", "ok"),
              conv("Call Tom Brown on +1 212 555 0100.", "card 5474123209470398", "no")]
     assert pii.findings_for_conversations(convs, analyzer) == \
-        pii.naive_findings(convs, analyzer)
+        naive_findings(convs, analyzer)
 
 
 def test_threshold_drops_weaker_spans(analyzer: pii.Analyzer) -> None:
@@ -176,7 +178,7 @@ def test_without_a_model_patterns_still_run_and_it_says_so() -> None:
 
 def test_cache_hit_skips_analysis(analyzer: pii.Analyzer,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = pii.MemoryPiiCache()
+    cache = MemoryPiiCache()
     convs = [conv("Be kind.", "I am Maria Lopez, maria@example.com")]
     first = pii.findings_for_conversations(convs, analyzer, cache)
     calls = count_calls(monkeypatch, analyzer)

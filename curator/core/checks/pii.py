@@ -157,26 +157,6 @@ class PiiCache(Protocol):
                  ) -> None: ...
 
 
-class MemoryPiiCache:
-    """A :class:`PiiCache` in a dict (tests, one-off runs)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], str] = {}
-
-    def get_many(self, settings_hash: str, text_hashes: Sequence[str]
-                 ) -> dict[str, list[Span]]:
-        out = {}
-        for h in text_hashes:
-            raw = self.rows.get((h, settings_hash))
-            if raw is not None:
-                out[h] = spans_from_json(raw)
-        return out
-
-    def put_many(self, settings_hash: str, items: Iterable[tuple[str, list[Span]]]) -> None:
-        for h, spans in items:
-            self.rows[(h, settings_hash)] = spans_to_json(spans)
-
-
 def spans_to_json(spans: Sequence[Span]) -> str:
     return json.dumps([list(s) for s in spans], ensure_ascii=False)
 
@@ -586,16 +566,6 @@ def findings_for_conversations(convs: Sequence[Conversation], analyzer: Analyzer
     return run_job(findings_job(convs, analyzer, cache))
 
 
-def naive_findings(convs: Sequence[Conversation], analyzer: Analyzer
-                   ) -> list[list[FindingDraft]]:
-    """Reference: ``analyze()`` on every message, no batching, no dedup, no cache."""
-    out = []
-    for conv in convs:
-        refs = conversation_texts(conv)
-        out.append(to_findings(refs, [analyzer.analyze(r.text) for r in refs]))
-    return out
-
-
 # store-level job ----------------------------------------------------------------------
 
 
@@ -674,8 +644,3 @@ def confirmed_findings(store: Any) -> set[tuple[Any, ...]]:
         "SELECT record_id, code, message_index, start FROM findings "
         "WHERE kind = 'pii' AND json_extract(detail, '$.confirmed')")
     return {tuple(r) for r in rows}
-
-
-def iter_chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(seq), n):
-        yield seq[i:i + n]

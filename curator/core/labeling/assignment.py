@@ -251,10 +251,6 @@ def progress(store: Store, annotator: str) -> LabelProgress:
     return LabelProgress(annotator, int(assigned), int(labelled))
 
 
-def progress_all(store: Store) -> list[LabelProgress]:
-    return [progress(store, a.name) for a in annotators(store)]
-
-
 def is_done(store: Store, record_id: int, annotator: str) -> bool:
     found = find_annotator(store, annotator)
     if found is None:
