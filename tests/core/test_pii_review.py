@@ -34,7 +34,8 @@ def project(store: Store, tmp_path: Path) -> Store:
         line("Hi, I am Maria Lopez, write to maria.lopez@example.com please.",
              "Thanks Maria Lopez, we will write to maria.lopez@example.com.", "r1"),
         line("Call me on +1 415 555 0132.", "We will call +1 415 555 0132 today.", "r2"),
-        line("How do I reset my password?", "Open the settings page and press the reset button.", "r3"),
+        line("How do I reset my password?",
+             "Open the settings page and press the reset button.", "r3"),
     ]) + "\n")
     run_job(import_files(store, [data], actor="t"))
     return store
@@ -187,8 +188,9 @@ def test_redact_text_joins_overlapping_spans() -> None:
 
 def test_scan_cancelled_leaves_findings_and_cache_untouched(
         project: Store, pii_analyzer: pii.Analyzer) -> None:
-    from curator.core.errors import Cancelled
     import threading
+
+    from curator.core.errors import Cancelled
 
     pii_scan(project, pii_analyzer)
     before = project.findings(kind="pii")

@@ -43,7 +43,8 @@ def test_scan_stores_findings_for_invalid_and_bad_records(write, store: Store,
 def test_scan_counts_tokens_per_record(write, store: Store, do_import) -> None:
     do_import(write("d.jsonl", line() + "\n"))
     run_job(scan(store))
-    assert store.db.execute("SELECT tokens FROM records").fetchone()[0] == 3 + (3 + 1 + 1) + (3 + 1 + 1)
+    tokens = store.db.execute("SELECT tokens FROM records").fetchone()[0]
+    assert tokens == 3 + (3 + 1 + 1) + (3 + 1 + 1)
 
 
 def test_rescan_replaces_findings_and_keeps_dismissals(write, store: Store,
