@@ -13,7 +13,8 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _sha(text: str) -> str:
+def text_hash(text: str) -> str:
+    """The key of a text (record hashes, PII and embedding caches): sha256 of its UTF-8, hex."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -63,5 +64,5 @@ def conversation_hashes(conv: dict[str, Any]) -> tuple[str, str, str | None, str
     first_user = next(
         (text_of(m.get("content")) for m in messages
          if isinstance(m, dict) and m.get("role") == "user"), "")
-    return (_sha(f"{input_text}\x1c{output or ''}"), _sha(input_text),
-            _sha(output) if output is not None else None, first_user[:PREVIEW_CHARS])
+    return (text_hash(f"{input_text}\x1c{output or ''}"), text_hash(input_text),
+            text_hash(output) if output is not None else None, first_user[:PREVIEW_CHARS])

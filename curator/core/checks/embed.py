@@ -42,11 +42,6 @@ class Embedder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
-def text_hash(text: str) -> str:
-    """The cache key of a text: sha256 of its UTF-8 bytes, hex."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero), as contiguous float32."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)

@@ -52,6 +52,7 @@ from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, Field
 
+from curator.core.conversation import text_hash
 from curator.core.jobs import Job, Progress, run_job
 from curator.core.model import Conversation, FindingDraft
 
@@ -163,10 +164,6 @@ def spans_to_json(spans: Sequence[Span]) -> str:
 
 def spans_from_json(raw: str) -> list[Span]:
     return [Span(str(e), int(a), int(b), float(sc), str(r)) for e, a, b, sc, r in json.loads(raw)]
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # -- the analyzer -----------------------------------------------------------------------

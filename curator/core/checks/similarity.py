@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from curator.core.checks.embed import Embedder, EmbeddingCache, default_embedder, text_hash
+from curator.core.checks.embed import Embedder, EmbeddingCache, default_embedder
 from curator.core.checks.similarity_search import (
     EXACT_LIMIT,
     MARGIN,
@@ -66,7 +66,7 @@ from curator.core.checks.similarity_search import (
     pair_cosines,
     query_pairs,
 )
-from curator.core.conversation import text_of
+from curator.core.conversation import text_hash, text_of
 from curator.core.errors import CuratorError
 from curator.core.jobs import Job, Progress
 from curator.core.model import FindingDraft, Severity
