@@ -80,8 +80,11 @@ class SentenceTransformerEmbedder:
         # Never reach for the model hub: the weights are a local folder.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import torch
-        from sentence_transformers import SentenceTransformer
+        from curator.core.checks.presidio_loader import HEAVY_IMPORTS
+
+        with HEAVY_IMPORTS:          # never while Presidio's import has torch blocked
+            import torch
+            from sentence_transformers import SentenceTransformer
 
         from curator.core.errors import CuratorError
 

@@ -52,6 +52,7 @@ from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, Field
 
+from curator.core.checks.presidio_loader import load_analyzer
 from curator.core.conversation import text_hash
 from curator.core.jobs import Job, Progress, run_job
 from curator.core.model import Conversation, FindingDraft
@@ -191,6 +192,7 @@ class Analyzer:
 
 def _resolve_model(name: str) -> tuple[str | None, str]:
     """The package name or folder to load for ``name``, or None with the reason."""
+    load_analyzer()                  # spaCy too: first, so torch stays out
     import spacy.util
 
     if os.path.isdir(name):
@@ -205,6 +207,7 @@ def _resolve_model(name: str) -> tuple[str | None, str]:
 
 
 def _offline_email_recognizer(language: str) -> Any:
+    load_analyzer()
     from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
     class OfflineEmailRecognizer(EmailRecognizer):
@@ -226,6 +229,7 @@ def _offline_email_recognizer(language: str) -> Any:
 
 def _extra_recognizers(language: str) -> list[Any]:
     """Recognizers for common cases Presidio's defaults miss (see tests and bench)."""
+    load_analyzer()
     from presidio_analyzer import Pattern, PatternRecognizer
 
     class _Phone(PatternRecognizer):
@@ -261,6 +265,7 @@ def build_analyzer(settings: PiiSettings | None = None) -> tuple[Analyzer, list[
     warnings: list[str] = []
     # One line per recognizer of another language at every build otherwise.
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    load_analyzer()
     import spacy
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine

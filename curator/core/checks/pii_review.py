@@ -30,9 +30,9 @@ _ENGINE: Any = None
 def _engine() -> Any:
     global _ENGINE
     if _ENGINE is None:
-        from curator.core.export.redact import _anonymizer_engine_class
+        from curator.core.checks.presidio_loader import anonymizer_engine_class
 
-        engine_class = _anonymizer_engine_class()  # fast: skips an optional Azure operator
+        engine_class = anonymizer_engine_class()  # fast: skips an optional Azure operator
         if engine_class is None:
             raise CuratorError("presidio-anonymizer is not installed, so nothing can be "
                                "redacted; install Curator's dependencies again.")

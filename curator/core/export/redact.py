@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from curator.core.checks.presidio_loader import anonymizer_engine_class
 from curator.core.store import Store
 
 
@@ -146,32 +146,9 @@ class Redactor:
     def _anonymizer(self) -> Any:
         if not self._engine_loaded:
             self._engine_loaded = True
-            engine_class = _anonymizer_engine_class()
+            engine_class = anonymizer_engine_class()
             self._engine = engine_class() if engine_class is not None else None
         return self._engine
-
-
-def _anonymizer_engine_class() -> Any:
-    """presidio-anonymizer's ``AnonymizerEngine``, imported without its Azure operator.
-
-    ``presidio_anonymizer.operators`` tries to import the Azure Health Data Services
-    surrogate operator, which imports ``presidio_analyzer`` and through it transformers
-    and torch: about a minute on a cold start, for an operator Curator never uses. A
-    ``None`` entry in ``sys.modules`` makes that optional import fail fast (presidio
-    catches the ImportError), so the import takes half a second.
-    """
-    blocked = "presidio_anonymizer.operators.ahds_surrogate"
-    already = "presidio_anonymizer" in sys.modules
-    if not already and blocked not in sys.modules:
-        sys.modules[blocked] = None  # type: ignore[assignment]
-    try:
-        from presidio_anonymizer import AnonymizerEngine
-    except ImportError:
-        return None
-    finally:
-        if sys.modules.get(blocked, 0) is None:
-            del sys.modules[blocked]
-    return AnonymizerEngine
 
 
 def open_spans(store: Store) -> dict[int, list[Span]]:
