@@ -1070,7 +1070,9 @@ class MainWindow(QMainWindow):
 
         def job(store: Store) -> Job[Any]:
             yield Progress(0, None, "Writing labels")
-            return export_labels(store, Path(name))
+            # The save dialog has asked before replacing a file; the project itself and
+            # its -wal/-shm are still refused by export_labels.
+            return export_labels(store, Path(name), overwrite=True)
 
         self.submit("Exporting labels", job, lambda report: self.statusBar().showMessage(
             f"Wrote {report.rows:,} labels to {name}.", 10000))
