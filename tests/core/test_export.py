@@ -326,7 +326,7 @@ def test_edited_record_exports_latest_revision(project: Store, tmp_path: Path) -
 
 @pytest.mark.parametrize("fmt", ["openai", "sharegpt", "hf"])
 def test_files_load_with_datasets(project: Store, tmp_path: Path, fmt: str) -> None:
-    datasets = pytest.importorskip("datasets")
+    import datasets
     ids = [rid(project, f"r{i:03d}") for i in range(60)]
     add_labels(project, "topic", {r: ["a", "a"] for r in ids[:10]})
     out = tmp_path / fmt
@@ -344,7 +344,7 @@ def test_files_load_with_datasets(project: Store, tmp_path: Path, fmt: str) -> N
 
 def test_hf_format_loads_mixed_shapes(store: Store, write, do_import,  # type: ignore[no-untyped-def]
                                       tmp_path: Path) -> None:
-    datasets = pytest.importorskip("datasets")
+    import datasets
     lines = [json.dumps(conv(i)) for i in range(12)]
     lines.append(json.dumps({"messages": [
         {"role": "user", "content": [{"type": "text", "text": "parts"}]},

@@ -402,7 +402,6 @@ def test_the_cli_prints_names_escaped(project: Path, tmp_path: Path) -> None:
 
 
 def test_the_window_shows_pack_names_escaped(qtbot: Any) -> None:
-    pytest.importorskip("PySide6")
     from curator.app.packs_view import PackBanner, import_summary
     from curator.core.labeling.packs import PackInfo
 
