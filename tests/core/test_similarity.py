@@ -13,6 +13,7 @@ import pytest
 from curator.core.checks import similarity as sim
 from curator.core.checks.embed import EmbeddingCache, HashingEmbedder, normalise_rows
 from curator.core.checks.similarity_search import exact_pairs_numpy, neighbour_pairs, recall
+from curator.core.disjoint import DisjointSets
 from curator.core.errors import CuratorError
 from curator.core.jobs import run_job
 from curator.core.store import Store
@@ -119,12 +120,14 @@ def test_short_answers_are_compared_as_labels() -> None:
         is None
 
 
-def test_union_find_groups() -> None:
-    uf = sim.UnionFind(6)
-    uf.union(0, 1)
-    uf.union(2, 1)
-    uf.union(4, 5)
-    assert sorted(uf.groups(range(6))) == [[0, 1, 2], [4, 5]]
+def test_disjoint_sets_group_in_the_order_given() -> None:
+    sets: DisjointSets[int] = DisjointSets()
+    sets.union(0, 1)
+    sets.union(2, 1)
+    sets.union(4, 5)
+    assert sets.groups(range(6)) == [[0, 1, 2], [4, 5]]
+    assert sets.groups([5, 3, 2, 4, 0], singletons=True) == [[5, 4], [3], [2, 0]]
+    assert 3 not in sets and sets.find(3) == 3
 
 
 def test_neighbour_search_methods_agree_and_ivf_recall() -> None:

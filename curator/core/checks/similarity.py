@@ -67,6 +67,7 @@ from curator.core.checks.similarity_search import (
     query_pairs,
 )
 from curator.core.conversation import text_hash, text_of
+from curator.core.disjoint import DisjointSets
 from curator.core.errors import CuratorError
 from curator.core.jobs import Job, Progress
 from curator.core.model import FindingDraft, Severity
@@ -273,36 +274,6 @@ def embed_texts(store: Store, texts: Sequence[str], embedder: Embedder,
 # -- clusters ---------------------------------------------------------------------------
 
 
-class UnionFind:
-    """Disjoint sets over 0..n-1 with path halving and union by size."""
-
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-        self.size = [1] * n
-
-    def find(self, x: int) -> int:
-        parent = self.parent
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        if self.size[ra] < self.size[rb]:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
-
-    def groups(self, members: Iterable[int]) -> list[list[int]]:
-        out: dict[int, list[int]] = defaultdict(list)
-        for m in members:
-            out[self.find(m)].append(m)
-        return [sorted(g) for g in out.values() if len(g) > 1]
-
-
 @dataclass(slots=True)
 class Analysis:
     """What the similarity pass found, before it is stored."""
@@ -407,8 +378,8 @@ def analyse(corpus: Corpus, vectors: np.ndarray, config: Mapping[str, Any],
     # labels are compared: identical records may carry different labels).
     rep = ({p: [p] for p in range(n)} if labels
            else {g[0]: g for g in by_exact.values()})
-    near_uf = UnionFind(n)
-    contra_uf = UnionFind(n)
+    near_uf: DisjointSets[int] = DisjointSets()
+    contra_uf: DisjointSets[int] = DisjointSets()
     conflicts: dict[int, set[int]] = defaultdict(set)
     pair_figures: dict[tuple[int, int], tuple[float, float | None, str]] = {}
     max_words = int(config["short_answer_words"])

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from curator.core.disjoint import DisjointSets
 from curator.core.errors import CuratorError
 from curator.core.export.options import REASONS, ExportOptions
 from curator.core.store import Store
@@ -198,21 +199,9 @@ def groups_of(store: Store, sel: Selection) -> list[list[int]]:
     Union-find over cluster membership and ``input_hash``; each group is returned in
     record order, and the groups in the order of their first record.
     """
-    # Only records that share something enter the union-find: most are alone.
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while (up := parent.get(root, root)) != root:
-            root = up
-        while (up := parent.get(x, x)) != root:
-            parent[x], x = root, up
-        return root
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    # Only records that share something enter the sets: most are alone.
+    sets: DisjointSets[int] = DisjointSets()
+    union = sets.union
 
     kept = sel.keys                      # the kept records' ids (a dict: fast lookups)
     first_by_input: dict[str, int] = {}
@@ -230,12 +219,4 @@ def groups_of(store: Store, sel: Selection) -> list[list[int]]:
         other = first_by_cluster.setdefault(cluster, rid)
         if other != rid:
             union(other, rid)
-    groups: dict[int, list[int]] = {}
-    for rid in sel.kept:
-        root = find(rid) if rid in parent else rid
-        group = groups.get(root)
-        if group is None:
-            groups[root] = [rid]
-        else:
-            group.append(rid)
-    return list(groups.values())
+    return sets.groups(sel.kept, singletons=True)
