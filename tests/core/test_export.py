@@ -23,8 +23,8 @@ from curator.core.export import (
     plan_export,
     preview,
     readiness,
+    writers,
 )
-from curator.core.export import writers
 from curator.core.export.writers import file_sha256
 from curator.core.jobs import run_job
 from curator.core.model import FindingDraft
@@ -276,6 +276,18 @@ def test_label_filters(project: Store) -> None:
     assert plan.exported == 20 and plan.excluded["label_filter"] == 40
     with pytest.raises(CuratorError, match="no label field"):
         plan_export(project, ExportOptions(stratify="nope"))
+
+
+def test_multi_choice_labels_in_any_order_are_one_final_label(project: Store) -> None:
+    """Export agrees with labelling: a multi-choice selection is a set."""
+    from curator.core.labeling.labels import final_labels as labelling_finals
+
+    ids = [rid(project, f"r{i:03d}") for i in range(4)]
+    add_labels(project, "tags", {r: [["x", "y"], ["y", "x"]] for r in ids})
+    assert len(labelling_finals(project, "tags")) == 4
+    plan = plan_export(project, ExportOptions(require_label="tags"))
+    assert plan.exported == 4 and plan.excluded["no_label"] == 56
+    assert set(final_labels(project, "tags").values()) == {'["x","y"]'}
 
 
 def test_source_filter(project: Store, write, do_import) -> None:  # type: ignore[no-untyped-def]

@@ -44,15 +44,14 @@ class Selection:
 
 # -- labels ----------------------------------------------------------------------------------
 
-def label_text(value: str) -> str:
-    """A stored label value as a person reads it (JSON strings lose their quotes)."""
-    try:
-        decoded = json.loads(value)
-    except (TypeError, ValueError):
+def label_text(value: Any) -> str:
+    """A final label value as text: a string as it is, a multi-choice selection as the
+    sorted JSON list (a set: ``["b","a"]`` and ``["a","b"]`` are one label)."""
+    if isinstance(value, str):
         return value
-    if isinstance(decoded, str):
-        return decoded
-    return json.dumps(decoded, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if isinstance(value, list):
+        value = sorted(value, key=lambda v: json.dumps(v, sort_keys=True))
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def label_fields(store: Store) -> list[str]:
@@ -62,25 +61,14 @@ def label_fields(store: Store) -> list[str]:
 
 
 def final_labels(store: Store, field_name: str) -> dict[int, str]:
-    """Each record's final label of a field: adjudicated, else unanimous, else none.
+    """Each record's final label of a field, as text (see :func:`label_text`).
 
-    Values are returned as text (see :func:`label_text`). A private, simple query; the
-    labelling module has the full story (annotators, history, disagreements).
+    The labelling module decides what is final (adjudicated, else agreed, multi-choice
+    compared as sets), so export selects, stratifies and writes what labelling shows.
     """
-    row = store.db.execute("SELECT id FROM label_fields WHERE name = ?",
-                           (field_name,)).fetchone()
-    if row is None:
-        raise CuratorError(f"There is no label field named {field_name!r}; "
-                           "choose one of the project's label fields.")
-    field_id = row[0]
-    agreed = store.db.execute(
-        "SELECT record_id, MIN(value) FROM labels WHERE field_id = ? GROUP BY record_id "
-        "HAVING COUNT(DISTINCT value) = 1", (field_id,)).fetchall()
-    final = {rid: label_text(value) for rid, value in agreed}
-    for rid, value in store.db.execute(
-            "SELECT record_id, value FROM adjudications WHERE field_id = ?", (field_id,)):
-        final[rid] = label_text(value)
-    return final
+    from curator.core.labeling.labels import final_labels as decided
+
+    return {rid: label_text(value) for rid, value in decided(store, field_name).items()}
 
 
 def labels_of(store: Store, record_ids: set[int]) -> dict[int, dict[str, str]]:
