@@ -39,6 +39,8 @@ class Redactor:
     """Redacts records; with ``pseudonyms`` each distinct value gets its own number."""
 
     pseudonyms: bool = False
+    #: Replace through presidio-anonymizer (False: the same replacement in plain Python).
+    use_presidio: bool = True
     spans: int = 0
     stale: int = 0
     records: int = 0
@@ -121,7 +123,7 @@ class Redactor:
         return self._replace(text, replacements)
 
     def _replace(self, text: str, replacements: list[tuple[int, int, str]]) -> str:
-        engine = self._anonymizer()
+        engine = self.anonymizer()
         if engine is None:
             pieces, at = [], 0
             for start, end, new in replacements:
@@ -143,10 +145,11 @@ class Redactor:
                                   merge_entities_with_spaces=False)
         return str(result.text)
 
-    def _anonymizer(self) -> Any:
+    def anonymizer(self) -> Any:
+        """presidio-anonymizer's engine, loaded once (None: plain Python replaces)."""
         if not self._engine_loaded:
             self._engine_loaded = True
-            engine_class = anonymizer_engine_class()
+            engine_class = anonymizer_engine_class() if self.use_presidio else None
             self._engine = engine_class() if engine_class is not None else None
         return self._engine
 
