@@ -261,14 +261,15 @@ def test_array_items_get_index_keys_and_lines(write, store: Store, do_import) ->
                                                          ("arr.json:1", 4, 1)]
 
 
-def test_broken_array_keeps_items_before_the_error(write, store: Store, do_import) -> None:
+def test_broken_array_keeps_items_before_and_after_the_error(write, store: Store,
+                                                             do_import) -> None:
     path = write("broken.json", f"[{GOOD},\n {GOOD},\n {{\"messages\": [}}, {GOOD}]")
     report = do_import(path)
-    assert (report.records, report.valid, report.invalid) == (3, 2, 1)
-    last = rows(store)[-1]
-    assert last[6] == "invalid_json"
-    assert "Item 2 (line 3)" in last[7]
-    assert last[3].startswith(b'{"messages": [}')
+    assert (report.records, report.valid, report.invalid) == (4, 3, 1)
+    bad = rows(store)[2]
+    assert bad[6] == "invalid_json"
+    assert "Item 2 (line 3)" in bad[7]
+    assert bad[3] == b'{"messages": [}'
 
 
 def test_array_not_closed(write, store: Store, do_import) -> None:

@@ -2,19 +2,23 @@
 
 One transaction for the whole job: a cancel, an error or a kill leaves the project as it
 was, and importing again gives each record once. A file already imported (same sha256)
-is skipped.
+is skipped. The sha256 stored is that of the bytes read and imported: a file that changes
+while it is read (cut short, grown, rewritten, replaced) is refused and leaves nothing,
+so that no fingerprint ever stands for lines that did not come in.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from curator.core.conversation import conversation_hashes
-from curator.core.errors import CuratorError, InputFileError
+from curator.core.errors import InputFileError
 from curator.core.ingest.shapes import ShapeError, normalise, own_id
 from curator.core.ingest.source import UNPARSED, Item, Layout, iter_jsonl, iter_values, sniff
 from curator.core.jobs import Job, Progress
@@ -26,7 +30,61 @@ MAX_ERRORS_REPORTED = 50
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class FileChangedError(InputFileError):
+    """A data file changed while it was imported; nothing of it was kept."""
+
+
+class _HashingReader(io.RawIOBase):
+    """A file hashed and counted as it is read: the fingerprint of exactly what was read."""
+
+    def __init__(self, raw: io.FileIO) -> None:
+        super().__init__()
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.raw.readinto(buffer) or 0
+        if count:
+            self.digest.update(memoryview(buffer)[:count])
+            self.size += count
+        return count
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _changes(path: Path, start: os.stat_result, sha256: str, reader: _HashingReader,
+             end: os.stat_result) -> str | None:
+    """What happened to ``path`` since ``start`` while it was read, in words; None: nothing.
+
+    ``sha256`` is the hash taken before the import, ``reader`` what the import read, and
+    ``end`` the opened file's state after it.
+    """
+    try:
+        now = path.stat()
+    except OSError:
+        return "it was deleted or moved away"
+    if (now.st_dev, now.st_ino) != (start.st_dev, start.st_ino):
+        return "it was replaced by another file"
+    sizes = {start.st_size, reader.size, end.st_size, now.st_size}
+    if len(sizes) > 1:
+        return (f"it was {start.st_size:,} bytes when the import began, {reader.size:,} "
+                f"bytes were read, and it is {now.st_size:,} bytes now")
+    if reader.digest.hexdigest() != sha256 or len(
+            {start.st_mtime_ns, end.st_mtime_ns, now.st_mtime_ns}) > 1:
+        return "its content was rewritten"
+    return None
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
@@ -103,18 +161,26 @@ def _row(item: Item, key: str, source_id: int, oid: str | None, forced: str,
             error_code, error, notes, *hashes)
 
 
-def _items(path: Path, layout: Layout) -> Iterator[Item | int]:
-    with path.open("rb") as handle:
-        if layout.kind == "jsonl":
-            yield from iter_jsonl(handle, layout)
-        else:
-            yield from iter_values(handle, layout, path.name)
+def _items(handle: BinaryIO, layout: Layout, name: str) -> Iterator[Item | int]:
+    if layout.kind == "jsonl":
+        return iter_jsonl(handle, layout)
+    return iter_values(handle, layout, name)
 
 
 def import_file(store: Store, path: Path, forced: str = "auto", done_before: int = 0,
                 total: int | None = None, actor: str = "system") -> Job[SourceReport]:
-    """Import one file inside the caller's transaction; yields progress in bytes."""
+    """Import one file inside the caller's transaction; yields progress in bytes.
+
+    The file is read twice: once to hash it (a file imported before is skipped), then to
+    import it, hashing what is read. If the two hashes differ, or the file's size, time or
+    identity changed meanwhile, its records are rolled back and :class:`FileChangedError`
+    raised.
+    """
     layout = sniff(path)
+    try:
+        start = path.stat()
+    except OSError as exc:
+        raise InputFileError(f"{path}: Curator may not read this file ({exc.strerror}).") from None
     sha256, size = file_sha256(path)
     report = SourceReport(name=path.name, path=str(path), sha256=sha256,
                           encoding=layout.encoding, layout=layout.kind)
@@ -123,38 +189,49 @@ def import_file(store: Store, path: Path, forced: str = "auto", done_before: int
         report.skipped = True
         report.skipped_reason = f"already imported as {existing}"
         return report
-    name = store.unique_source_name(path.name)
-    report.name = name
-    source_id = store.add_source(name, str(path.resolve()), sha256, size, layout.kind,
-                                 layout.encoding)
-    keys = _KeyMaker(store, name)
-    pending: list[tuple[Item, str | None]] = []
-    done = 0
+    # A savepoint: a file that changed while it was read leaves nothing behind, and the
+    # other files of the import go on.
+    with store.atomic():
+        name = store.unique_source_name(path.name)
+        report.name = name
+        source_id = store.add_source(name, str(path.resolve()), sha256, size, layout.kind,
+                                     layout.encoding)
+        keys = _KeyMaker(store, name)
+        pending: list[tuple[Item, str | None]] = []
+        done = 0
 
-    def flush() -> None:
-        assigned = keys.assign(pending)
-        store.insert_records(_row(item, key, source_id, oid, forced, report)
-                             for (item, oid), key in zip(pending, assigned, strict=True))
-        pending.clear()
+        def flush() -> None:
+            assigned = keys.assign(pending)
+            store.insert_records(_row(item, key, source_id, oid, forced, report)
+                                 for (item, oid), key in zip(pending, assigned, strict=True))
+            pending.clear()
 
-    for item in _items(path, layout):
-        if isinstance(item, int):
-            report.blank_lines += 1
-            done += 1
-            continue
-        oid = own_id(item.value) if isinstance(item.value, dict) else None
-        pending.append((item, oid))
-        done += len(item.raw)
-        if len(pending) >= BATCH:
+        reader = _HashingReader(io.FileIO(path, "r"))
+        with io.BufferedReader(reader, buffer_size=1 << 20) as handle:
+            for item in _items(handle, layout, path.name):
+                if isinstance(item, int):
+                    report.blank_lines += 1
+                    done += 1
+                    continue
+                oid = own_id(item.value) if isinstance(item.value, dict) else None
+                pending.append((item, oid))
+                done += len(item.raw)
+                if len(pending) >= BATCH:
+                    flush()
+                    yield Progress(done_before + min(done, size), total,
+                                   f"{name}: {report.records:,} records")
             flush()
-            yield Progress(done_before + min(done, size), total,
-                           f"{name}: {report.records:,} records")
-    flush()
-    store.rekey_to_position(source_id, keys.repeated(), name)
-    store.finish_source(source_id, report.records, report.invalid, report.blank_lines)
-    store.log_event(actor, "import", None, {
-        "source": name, "sha256": sha256, "records": report.records,
-        "invalid": report.invalid, "blank_lines": report.blank_lines})
+            end = os.fstat(handle.fileno())
+        what = _changes(path, start, sha256, reader, end)
+        if what is not None:
+            raise FileChangedError(
+                f"{path}: the file changed while it was read ({what}), so nothing from it "
+                "was imported; import it again when it is complete.")
+        store.rekey_to_position(source_id, keys.repeated(), name)
+        store.finish_source(source_id, report.records, report.invalid, report.blank_lines)
+        store.log_event(actor, "import", None, {
+            "source": name, "sha256": sha256, "records": report.records,
+            "invalid": report.invalid, "blank_lines": report.blank_lines})
     return report
 
 
@@ -162,8 +239,9 @@ def import_files(store: Store, paths: Sequence[str | Path], forced: str = "auto"
                  actor: str = "system") -> Job[ImportReport]:
     """Import ``paths`` into ``store`` as one transaction.
 
-    A file that cannot be imported at all (missing, empty, binary, CSV ...) is listed in
-    ``report.failed`` and the others still import.
+    A file that cannot be imported at all (missing, empty, binary, CSV ..., changed or
+    unreadable while it was read) is listed in ``report.failed`` and the others still
+    import.
     """
     files = [Path(p) for p in paths]
     total = sum(p.stat().st_size for p in files if p.is_file())
@@ -178,10 +256,16 @@ def import_files(store: Store, paths: Sequence[str | Path], forced: str = "auto"
             except InputFileError as exc:
                 report.failed.append({"path": str(path), "error": str(exc)})
                 continue
-            except UnicodeDecodeError as exc:
-                raise CuratorError(
+            except UnicodeDecodeError as exc:  # not expected: bad bytes are invalid records
+                report.failed.append({"path": str(path), "error": (
                     f"{path} could not be decoded as {exc.encoding} at byte {exc.start}: "
-                    "save it as UTF-8 and import it again. Nothing was imported.") from None
+                    "save it as UTF-8 and import it again. Nothing from it was imported.")})
+                continue
+            except OSError as exc:  # reading the data file failed (the project's are sqlite3)
+                report.failed.append({"path": str(path), "error": (
+                    f"{path}: reading failed ({exc.strerror or exc}); nothing from it was "
+                    "imported.")})
+                continue
             report.add(source)
             if path.is_file():
                 done += path.stat().st_size
