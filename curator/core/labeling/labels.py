@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curator.core.errors import CuratorError
+from curator.core.jsontext import compact
 from curator.core.labeling.assignment import find_annotator, get_annotator, get_batch
 from curator.core.labeling.schema import (
     LabelField,
-    dump_value,
     fields,
     get_field,
     load_value,
@@ -57,8 +57,8 @@ def _field(store: Store, fld: str | LabelField) -> LabelField:
 def _same(value: Any) -> str:
     """A value's identity for agreement: multi selections compare as sets."""
     if isinstance(value, list):
-        return dump_value(sorted(value, key=dump_value))
-    return dump_value(value)
+        return compact(sorted(value, key=compact))
+    return compact(value)
 
 
 # -- writing -------------------------------------------------------------------------
@@ -116,7 +116,7 @@ def store_label(store: Store, record_id: int, target: LabelField, annotator_id: 
             "origin) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(record_id, field_id, "
             "annotator_id) DO UPDATE SET value = excluded.value, "
             "updated_at = excluded.updated_at, origin = excluded.origin",
-            (record_id, target.id, annotator_id, dump_value(after), now(), origin))
+            (record_id, target.id, annotator_id, compact(after), now(), origin))
     store.log_event(actor, "label", record_id, {
         "field": target.name, "annotator": annotator, "before": before, "after": after,
         "origin": origin})
@@ -269,7 +269,7 @@ def adjudicate(store: Store, record_id: int, fld: str | LabelField, value: Any,
             "note) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(record_id, field_id) DO UPDATE SET "
             "value = excluded.value, adjudicator = excluded.adjudicator, "
             "decided_at = excluded.decided_at, note = excluded.note",
-            (record_id, target.id, dump_value(after), adjudicator, now(), note))
+            (record_id, target.id, compact(after), adjudicator, now(), note))
         store.log_event(adjudicator, "adjudicate", record_id, {
             "field": target.name, "before": before, "after": after, "note": note})
     return True

@@ -59,11 +59,11 @@ from pydantic import BaseModel, Field
 from curator import __version__
 from curator.core.errors import CuratorError
 from curator.core.jobs import Job, Progress
+from curator.core.jsontext import compact
 from curator.core.labeling.assignment import find_annotator, get_batch
 from curator.core.labeling.schema import (
     LabelField,
     _from_row,
-    dump_value,
     load_value,
     normalise_value,
     schema_version,
@@ -223,7 +223,7 @@ def content_digest(db: sqlite3.Connection, caps: Mapping[str, int] | None = None
             elif isinstance(part, int):
                 data = b"I" + str(part).encode()
             else:
-                data = b"J" + dump_value(part).encode()
+                data = b"J" + compact(part).encode()
             chunks.append(len(data).to_bytes(8, "little"))
             chunks.append(data)
         h.update(b"".join(chunks))
@@ -866,7 +866,7 @@ def _fit(target: LabelField | None, value: str) -> tuple[str | None, Any, str | 
         return None, None, printable(exc, 200)
     if stored is None:
         return None, None, "the value is empty"
-    return dump_value(stored), stored, None
+    return compact(stored), stored, None
 
 
 # -- status -------------------------------------------------------------------------

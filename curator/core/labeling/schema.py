@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from curator.core.errors import CuratorError
+from curator.core.jsontext import compact
 from curator.core.store.store import Store, now
 
 KINDS = ("single", "multi", "rating", "text")
@@ -113,9 +114,9 @@ class StaleLabel:
 # -- values --------------------------------------------------------------------------
 
 
-def dump_value(value: Any) -> str:
-    """A value as the JSON text stored in the project."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+#: A value as the JSON text stored in the project (the one compact form; the name stays
+#: for the window's imports).
+dump_value = compact
 
 
 def load_value(text: str) -> Any:
@@ -123,7 +124,7 @@ def load_value(text: str) -> Any:
 
 
 def _show(value: Any) -> str:
-    return value if isinstance(value, str) else dump_value(value)
+    return value if isinstance(value, str) else compact(value)
 
 
 def normalise_value(fld: LabelField, value: Any) -> Any:
@@ -200,7 +201,7 @@ def parse_value(fld: LabelField, text: str) -> Any:
 
 
 def values_equal(a: Any, b: Any) -> bool:
-    return dump_value(a) == dump_value(b)
+    return compact(a) == compact(b)
 
 
 # -- reading -------------------------------------------------------------------------
@@ -253,7 +254,7 @@ def schema_version(store: Store) -> str:
     doc = [{"name": f.name, "kind": f.kind, "scale": f.scale, "description": f.description,
             "options": [[o.value, o.description] for o in f.active_options]}
            for f in fields(store)]
-    return hashlib.sha256(dump_value(doc).encode()).hexdigest()[:16]
+    return hashlib.sha256(compact(doc).encode()).hexdigest()[:16]
 
 
 def guidelines(store: Store) -> str:
@@ -326,7 +327,7 @@ def _write(store: Store, fld: LabelField) -> None:
     store.db.execute(
         "UPDATE label_fields SET name = ?, kind = ?, options = ?, scale = ?, "
         "description = ?, position = ?, archived = ? WHERE id = ?",
-        (fld.name, fld.kind, dump_value([asdict(o) for o in fld.options]), fld.scale,
+        (fld.name, fld.kind, compact([asdict(o) for o in fld.options]), fld.scale,
          fld.description, fld.position, int(fld.archived), fld.id))
 
 
@@ -346,7 +347,7 @@ def add_field(store: Store, name: str, kind: str,
         cursor = store.db.execute(
             "INSERT INTO label_fields(name, kind, options, scale, description, position, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (name, kind, dump_value([asdict(o) for o in opts]), scale, description,
+            (name, kind, compact([asdict(o) for o in opts]), scale, description,
              position, now()))
         fld = field_by_id(store, int(cursor.lastrowid or 0))
         store.log_event(actor, "label_field", None,

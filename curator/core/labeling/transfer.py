@@ -25,12 +25,12 @@ from pydantic import BaseModel, Field
 
 from curator.core.errors import CuratorError, InputFileError
 from curator.core.jobs import Job, Progress
+from curator.core.jsontext import compact
 from curator.core.labeling.assignment import add_annotator, find_annotator
 from curator.core.labeling.labels import store_label
 from curator.core.labeling.schema import (
     LabelField,
     add_field,
-    dump_value,
     fields,
     load_value,
     normalise_value,
@@ -168,7 +168,7 @@ def _as_int(raw: Any) -> int | None:
 def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return value if isinstance(value, str) else dump_value(value)
+    return value if isinstance(value, str) else compact(value)
 
 
 def _option_order(value: str) -> tuple[int, float, str]:
@@ -297,7 +297,7 @@ def _store_row(store: Store, report: LabelImportReport,
         return str(exc)
     if value is None:
         return "no value"
-    text = dump_value(value)
+    text = compact(value)
     earlier = seen.get((record_id, person, name))
     if earlier is not None:
         if earlier[1] == text:
@@ -330,7 +330,7 @@ def label_rows(store: Store) -> Iterator[tuple[str, str, str, Any, str]]:
 def _cell(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return dump_value(value)
+    return compact(value)
 
 
 def export_labels(store: Store, path: str | Path, fmt: str | None = None,

@@ -8,6 +8,7 @@ from typing import Any
 
 from curator.core.conversation import conversation_hashes
 from curator.core.errors import CuratorError
+from curator.core.jsontext import compact
 from curator.core.model import REVIEW_STATES
 from curator.core.store.store import CONVERSATION, Store, now
 
@@ -54,7 +55,7 @@ def save_revision(store: Store, record_id: int, conversation: dict[str, Any], ac
         if not valid:
             raise CuratorError("This line could not be read as an example, so it cannot "
                                "be edited here; fix the source file and import it again.")
-        after = json.dumps(conversation, ensure_ascii=False, separators=(",", ":"))
+        after = compact(conversation)
         number = revision + 1
         store.db.execute(
             "INSERT INTO revisions(record_id, number, author, created_at, before, after, note) "
