@@ -10,8 +10,10 @@ import hashlib
 import json
 import os
 import random
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -332,3 +334,39 @@ def test_line_of_control_characters_is_a_record_not_a_blank_line(
     report = do_import(write("c.jsonl", GOOD + "\n\x1c\x1d\n" + GOOD + "\n"))
     assert (report.records, report.invalid, report.sources[0].blank_lines) == (3, 1, 0)
     assert rows(store)[1][3] == b"\x1c\x1d\n"
+
+
+# -- files that are not data -----------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(store: Store, tmp_path: Path,
+                                                              write) -> None:  # type: ignore[no-untyped-def]
+    """A pipe would block the import until a writer came (and might never end)."""
+    pipe = tmp_path / "feed.jsonl"
+    os.mkfifo(pipe)
+    good = write("good.jsonl", GOOD + "\n")
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        outcome["report"] = run_job(import_files(store, [pipe, good]))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    if worker.is_alive():                       # unblock the reader before failing
+        with open(pipe, "wb"):
+            pass
+        worker.join(timeout=20)
+        pytest.fail("the import waited on the pipe")
+    report = outcome["report"]
+    assert report.records == 1
+    (failed,) = report.failed
+    assert "not a regular file" in failed["error"]
+
+
+def test_the_project_file_itself_is_refused_as_data(store: Store) -> None:
+    report = run_job(import_files(store, [store.path]))
+    (failed,) = report.failed
+    assert "this project's own file" in failed["error"]
+    assert store.record_count() == 0

@@ -83,6 +83,24 @@ def _changes(path: Path, start: os.stat_result, sha256: str, reader: _HashingRea
     return None
 
 
+def refuse_project_files(store: Store, path: Path) -> None:
+    """Refuse to read the project (or its -wal, -shm, -journal) as a data file.
+
+    Reading it would be no import at all, and opening and closing one of its files
+    outside SQLite drops this process's locks on the project (see Store).
+    """
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        own = Path(f"{store.path}{suffix}")
+        try:
+            same = own.exists() and os.path.samefile(own, path)
+        except OSError:
+            same = False
+        if same:
+            raise InputFileError(
+                f"{path} is this project's own file{f' ({suffix})' if suffix else ''}, not "
+                "data to import. Choose the .jsonl or .json files to import.")
+
+
 def file_sha256(path: Path) -> tuple[str, int]:
     """A data file's sha256 and size, or an InputFileError saying why it can't be read."""
     try:
@@ -168,6 +186,7 @@ def import_file(store: Store, path: Path, forced: str = "auto", done_before: int
     identity changed meanwhile, its records are rolled back and :class:`FileChangedError`
     raised.
     """
+    refuse_project_files(store, path)
     layout = sniff(path)
     try:
         start = path.stat()

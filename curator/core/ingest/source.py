@@ -14,6 +14,7 @@ import codecs
 import json
 import math
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -169,6 +170,12 @@ def sniff(path: Path) -> Layout:
     if path.is_dir():
         raise InputFileError(
             f"{path} is a folder, not a data file. Choose the .jsonl or .json files in it.")
+    if not stat.S_ISREG(path.stat().st_mode):
+        # A pipe would block until a writer came and might never end; a device could be
+        # endless (/dev/zero) or consumed by reading it.
+        raise InputFileError(
+            f"{path} is not a regular file (a pipe, a socket or a device), so Curator does "
+            "not read it: save the data to a .jsonl or .json file and import that.")
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
