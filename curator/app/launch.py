@@ -11,6 +11,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 from curator import __version__
+from curator.app.errors import install_error_hooks
 from curator.app.main_window import MainWindow
 from curator.core.resources import resources_dir
 
@@ -74,6 +75,9 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None,
     ``find_pii``: start a scan for personal data once the window is up (the demo).
     """
     app = application()
+    # No terminal in the bundled app: unexpected errors go to a dialog and the log.
+    window: MainWindow | None = None
+    install_error_hooks(lambda: window)
     settings = QSettings("Curator", "Curator")
     window = MainWindow(settings, annotator or "")
     window.show()

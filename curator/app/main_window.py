@@ -330,6 +330,7 @@ class MainWindow(QMainWindow):
         self._action("&Refresh", QKeySequence.StandardKey.Refresh, self.reload, view_menu)
 
         help_menu = menu.addMenu("&Help")
+        self._action("Show &log", None, self.show_log, help_menu)
         self._action("&About Curator", None, self.about, help_menu)
         self._update_recent_menu()
 
@@ -1131,6 +1132,13 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(self, "About Curator", about_text())
+
+    def show_log(self) -> None:
+        """Help → Show log: what went wrong unexpectedly, for a bug report."""
+        from curator.app.errors import LogDialog
+
+        self.log_dialog = LogDialog(self)
+        self.log_dialog.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.runner.busy:
