@@ -104,8 +104,11 @@ def open_store(project: str, create: bool = False) -> Any:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--as", "as_user", metavar="NAME",
+              help="Who is acting, for the audit trail (default: $CURATOR_USER, else your "
+                   "login name).")
 @click.version_option(__version__, prog_name="curator")
-def cli() -> None:
+def cli(as_user: str | None) -> None:
     """Curator: vet chat fine-tuning data (import, flag, label, export).
 
     PROJECT is a .curator file. Run `curator COMMAND --help` for each command.
@@ -269,7 +272,8 @@ def _gui(project: Path | None, screenshot: str | None, find_pii: bool = False) -
         raise CuratorError("No display was found to open the window on. Run Curator on a "
                            "desktop, or use the command-line commands (curator --help).")
     from curator.app.launch import run_gui
-    return run_gui(project, Path(screenshot) if screenshot else None, find_pii=find_pii)
+    return run_gui(project, Path(screenshot) if screenshot else None,
+                   annotator=explicit_actor(), find_pii=find_pii)
 
 
 @cli.command()
@@ -608,9 +612,17 @@ def pack_status_command(project: str, as_json: bool) -> None:
                    f"{p.merged:>6,} labels merged  {printable(Path(p.path).name)}")
 
 
+def explicit_actor() -> str | None:
+    """The name given with ``curator --as NAME``, if any."""
+    context = click.get_current_context(silent=True)
+    return context.find_root().params.get("as_user") if context is not None else None
+
+
 def actor_name() -> str:
-    """Who is acting, for the audit trail."""
-    return os.environ.get("CURATOR_USER") or os.environ.get("USER") or "unknown"
+    """Who is acting, for the audit trail: --as, $CURATOR_USER, then the login name."""
+    from curator.core.identity import current_actor
+
+    return current_actor(explicit_actor())
 
 
 def _register_record_commands() -> None:

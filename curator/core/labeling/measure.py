@@ -29,3 +29,14 @@ def agreement_by_field(store: Store, batch: str | None = None) -> dict[str, dict
     Empty when nothing is labelled. With ``batch``, only that batch's labels.
     """
     return {name: report.to_json() for name, report in field_reports(store, batch).items()}
+
+
+def agreement_trend(store: Store) -> dict[str, dict[str, float | None]]:
+    """Krippendorff's alpha of each field, batch by batch in the order they were made."""
+    from curator.core.labeling.assignment import batches
+
+    trend: dict[str, dict[str, float | None]] = {}
+    for batch in batches(store):
+        for name, report in field_reports(store, batch.name).items():
+            trend.setdefault(batch.name, {})[name] = report.krippendorff_alpha
+    return trend

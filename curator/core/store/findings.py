@@ -44,6 +44,12 @@ def _state(store: Store, finding_id: int) -> State | None:
     return None if row is None else (row[0], row[1], row[2], bool(row[3]))
 
 
+def states(store: Store, finding_ids: Sequence[int]) -> dict[int, State]:
+    """The decision each finding has now (what :func:`restore_status` puts back)."""
+    found = {fid: _state(store, fid) for fid in finding_ids}
+    return {fid: state for fid, state in found.items() if state is not None}
+
+
 def _write(store: Store, finding_id: int, state: State) -> None:
     status, by, at, confirmed = state
     store.db.execute(
