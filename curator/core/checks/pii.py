@@ -295,7 +295,8 @@ def build_analyzer(settings: PiiSettings | None = None) -> tuple[Analyzer, list[
     engine = SpacyNlpEngine(models=[{"lang_code": settings.language, "model_name": model_id}],
                             ner_model_configuration=NerModelConfiguration(
                                 labels_to_ignore=UNUSED_NER_LABELS))
-    engine.nlp = {settings.language: nlp}  # already loaded: Presidio will not download
+    # Already loaded: Presidio will not download. (Its stubs type the attribute None.)
+    engine.nlp = {settings.language: nlp}  # type: ignore[assignment]
 
     registry = RecognizerRegistry(supported_languages=[settings.language])
     registry.load_predefined_recognizers(languages=[settings.language], nlp_engine=engine)

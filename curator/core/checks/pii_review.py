@@ -20,7 +20,6 @@ from curator.core.store.findings import State, restore_status, set_status
 from curator.core.store.review import save_revision
 from curator.core.store.store import CONVERSATION, Store
 
-
 # -- redaction of text ---------------------------------------------------------------------
 
 

@@ -49,8 +49,8 @@ def load_analyzer() -> None:
     if "presidio_analyzer" in sys.modules:
         return
     with _blocked(("transformers", "torch")):
-        import spacy  # noqa: F401
         import presidio_analyzer  # noqa: F401
+        import spacy  # noqa: F401
 
 
 def anonymizer_engine_class() -> Any:

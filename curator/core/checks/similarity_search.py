@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +56,7 @@ class Pairs:
                    method)
 
 
-def _faiss():  # type: ignore[no-untyped-def]
+def _faiss() -> Any:
     try:
         import faiss
     except ImportError:  # pragma: no cover - faiss is a dependency, numpy is the fallback
@@ -66,7 +67,7 @@ def _faiss():  # type: ignore[no-untyped-def]
 def _collect(lims: np.ndarray, ids: np.ndarray, sims: np.ndarray, offset: int,
              parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], both: bool) -> None:
     """Append one block's results; ``both`` keeps pairs found from either side."""
-    counts = np.diff(lims.astype(np.int64))
+    counts = np.diff(lims.astype(np.int64)).astype(np.int64)
     rows = np.repeat(np.arange(len(counts), dtype=np.int64) + offset, counts)
     ids = ids.astype(np.int64)
     keep = ids != rows if both else ids > rows
@@ -207,7 +208,7 @@ def query_pairs(vectors: np.ndarray, queries: np.ndarray, threshold: float,
         rows = queries[start:start + block]
         if index is not None:
             lims, sims, ids = index.range_search(vectors[rows], float(threshold))
-            counts = np.diff(lims.astype(np.int64))
+            counts = np.diff(lims.astype(np.int64)).astype(np.int64)
             owner = np.repeat(rows, counts)
             ids = ids.astype(np.int64)
         else:

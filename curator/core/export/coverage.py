@@ -27,11 +27,11 @@ from curator.core.checks.pii import (
     build_analyzer,
     detect_job,
     settings_from_store,
-    text_hash,
 )
 from curator.core.checks.pii import (
     Span as DetectedSpan,
 )
+from curator.core.conversation import text_hash
 from curator.core.errors import CuratorError
 from curator.core.export.redact import Redactor, Span
 from curator.core.jobs import Job

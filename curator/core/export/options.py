@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -79,9 +79,9 @@ class ExportOptions(BaseModel):
     def make(cls, **values: object) -> ExportOptions:
         """Options from user input, with a one-line :class:`CuratorError` when wrong."""
         try:
-            return cls(**values)  # type: ignore[arg-type]
+            return cls.model_validate(values)
         except ValueError as exc:
-            errors = getattr(exc, "errors", lambda: [])()
+            errors: list[Any] = list(getattr(exc, "errors", lambda: [])())
             if errors:
                 first = errors[0]
                 where = ".".join(str(p) for p in first.get("loc", ()))

@@ -491,7 +491,7 @@ def _patterns(codes: IntArray, n_values: int) -> _Patterns:
 def _coincidences(pat: _Patterns, weights: FloatArray, n_values: int) -> FloatArray:
     o = np.bincount(pat.pair_bin, weights=weights[pat.pair_pattern] * pat.pair_weight,
                     minlength=n_values * n_values)
-    return o.reshape(n_values, n_values)
+    return o.reshape(n_values, n_values).astype(np.float64)
 
 
 def _distance(level: Level, positions: FloatArray, values: tuple[Any, ...],
@@ -503,7 +503,7 @@ def _distance(level: Level, positions: FloatArray, values: tuple[Any, ...],
         return None
     x, y = positions[:, None], positions[None, :]
     if level == "interval":
-        return cast(FloatArray, (x - y) ** 2)
+        return (x - y) ** 2
     if level == "ratio":
         total = x + y
         ratio = np.divide(x - y, total, out=np.zeros_like(total), where=total != 0)
@@ -574,7 +574,7 @@ def _fleiss(pat: _Patterns, weights: FloatArray, n_values: int
     rows = pat.rows[chosen]
     present = rows >= 0
     w = np.broadcast_to(weights[chosen][:, None], rows.shape)
-    p_j = np.bincount(rows[present], weights=w[present], minlength=n_values)
+    p_j = np.bincount(rows[present], weights=w[present], minlength=n_values).astype(np.float64)
     p_j /= n_items * modal
     p_bar = float(weights[chosen] @ pat.agree[chosen]) / n_items
     p_e = float(p_j @ p_j)

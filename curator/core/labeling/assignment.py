@@ -117,7 +117,7 @@ def _balanced(record_ids: Sequence[int], people: Sequence[int], overlap: int,
         ties = {p: rng.random() for p in people}
         for _ in range(overlap):
             best = min((p for p in people if p not in chosen), key=lambda p: (
-                load[p], sum(together[tuple(sorted((p, c)))] for c in chosen), ties[p]))
+                load[p], sum(together[(min(p, c), max(p, c))] for c in chosen), ties[p]))
             chosen.append(best)
         for person in chosen:
             load[person] += 1
@@ -256,8 +256,8 @@ def is_done(store: Store, record_id: int, annotator: str) -> bool:
     if found is None:
         return False
     done, args = _done_sql(store)
-    return store.db.execute(f"SELECT ? IN ({done})",
-                            [record_id, found.id, *args]).fetchone()[0] == 1
+    return bool(store.db.execute(f"SELECT ? IN ({done})",
+                                 [record_id, found.id, *args]).fetchone()[0] == 1)
 
 
 def next_unlabelled(store: Store, annotator: str, after_record_id: int | None = None
@@ -269,8 +269,8 @@ def next_unlabelled(store: Store, annotator: str, after_record_id: int | None = 
     """
     found = find_annotator(store, annotator)
     if found is None:
-        scope, scope_args = "SELECT id FROM records WHERE valid", []
-        done, done_args = "SELECT NULL WHERE 0", []
+        scope, scope_args = "SELECT id FROM records WHERE valid", list[Any]()
+        done, done_args = "SELECT NULL WHERE 0", list[Any]()
     else:
         scope, scope_args = _scope(store, found.id)
         done, done_args = _done_sql(store)

@@ -152,7 +152,7 @@ _LABELS = ("SELECT l.record_id, f.name, a.name, l.value, l.updated_at, l.origin 
 
 def labels_for(store: Store, record_id: int, annotator: str | None = None) -> list[Label]:
     """A record's labels: one annotator's, or everyone's (schema order, then name)."""
-    sql, args = _LABELS + " WHERE l.record_id = ?", [record_id]
+    sql, args = _LABELS + " WHERE l.record_id = ?", list[Any]([record_id])
     if annotator is not None:
         sql += " AND a.name = ?"
         args.append(annotator)

@@ -15,10 +15,11 @@ Values are stored as JSON text: a string for ``single`` and ``text``, an int for
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from curator.core.errors import CuratorError
@@ -108,7 +109,8 @@ class StaleLabel:
     field: str
     value: Any
     count: int
-    records: list[int] = field(default_factory=list)
+    # dataclasses.field by its full name: the attribute above shadows it in the class body
+    records: list[int] = dataclasses.field(default_factory=list)
 
 
 # -- values --------------------------------------------------------------------------

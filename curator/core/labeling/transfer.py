@@ -125,9 +125,10 @@ def _jsonl_rows(path: Path, report: LabelImportReport) -> Iterator[Row]:
                 report.rejected.append(RejectedRow(
                     line=number, reason="not an object with record, annotator, field, value"))
                 continue
-            parts = [item.get(c) for c in ("record", "annotator", "field")]
-            yield (number, *("" if p is None else str(p).strip() for p in parts),
-                   item.get("value"))
+            record, annotator, name = ("" if p is None else str(p).strip()
+                                       for p in (item.get(c) for c in
+                                                 ("record", "annotator", "field")))
+            yield number, record, annotator, name, item.get("value")
 
 
 def _is_blank(value: Any) -> bool:

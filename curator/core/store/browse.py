@@ -68,7 +68,7 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
-def query_ids(store: Store, flt: RecordFilter) -> array:
+def query_ids(store: Store, flt: RecordFilter) -> array[int]:
     """The ids of the records ``flt`` selects, in its order."""
     where, args = _where(flt)
     order = SORTS.get(flt.sort, "r.id")

@@ -67,7 +67,7 @@ def save_revision(store: Store, record_id: int, conversation: dict[str, Any], ac
             " output_hash = ?, first_user = ? WHERE id = ?",
             (after, number, conv_hash, input_hash, output_hash, first_user, record_id))
         store.log_event(actor, "edit", record_id, {"revision": number, "note": note})
-    return number
+    return int(number)
 
 
 def revisions(store: Store, record_id: int) -> list[dict[str, Any]]:
