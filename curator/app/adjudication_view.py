@@ -2,8 +2,9 @@
 
 For the selected record every annotator's label is shown side by side, with one button
 per value they gave (keys 1..9, most votes first) and a box to type any other value.
-Deciding saves at once (:func:`curator.core.labeling.labels.adjudicate`, audited) and
-moves to the next record in the queue. Up/Down walk the queue, Enter (or O) opens the
+Deciding is an operation (:func:`curator.core.operations.decide_label`, audited) handed
+to the view's ``submit`` (the window's writer runner, or at once on the view's store);
+the view moves to the next record in the queue straight away. Up/Down walk the queue, Enter (or O) opens the
 record (``open_record``), Ctrl+Enter in the box decides the typed value.
 """
 
@@ -34,6 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from curator.app.labeling_view import STYLE, muted, show_value
+from curator.app.operations import Submit, alive, run_at_once
+from curator.core import operations
 from curator.core.errors import CuratorError
 from curator.core.labeling import assignment, labels, schema
 from curator.core.labeling.labels import Disagreement
@@ -64,11 +67,15 @@ class AdjudicationView(QWidget):
     decided = Signal(int, str)       # record id, field name
     failed = Signal(str)
 
-    def __init__(self, store: Store, adjudicator: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, adjudicator: str = "", parent: QWidget | None = None,
+                 submit: Submit | None = None) -> None:
+        """``store`` is read on the UI thread; ``submit`` saves (default: at once on it)."""
         super().__init__(parent)
         self.store = store
         self.adjudicator = adjudicator
+        self.submit = submit or run_at_once(store)
+        #: Replaced (another project opened): decisions still finish, the screen is not ours.
+        self.detached = False
         self.queue: list[Disagreement] = []
         self.candidates: list[Any] = []
         self.setStyleSheet(STYLE)
@@ -290,27 +297,59 @@ class AdjudicationView(QWidget):
     # -- deciding ------------------------------------------------------------------
 
     def decide(self, value: Any) -> bool:
-        """Make ``value`` the current record's final label; moves to the next one."""
+        """Make ``value`` the current record's final label; moves to the next one.
+
+        False when the decision was refused (at once; a refusal that comes later from
+        the window's writer is shown the same way).
+        """
         item = self._current()
         if item is None:
             return False
-        try:
-            labels.adjudicate(self.store, item.record_id, self.field_name, value,
-                              self.adjudicator, self.note.text().strip())
-        except CuratorError as exc:
-            self.message.setText(str(exc))
-            self.message.show()
-            self.failed.emit(str(exc))
-            return False
         row = self.list.currentRow()
-        self.decided.emit(item.record_id, self.field_name)
-        self.refresh()
-        if not self.show_decided.isChecked():
-            self.list.setCurrentRow(min(row, self.list.count() - 1))
-        else:
-            self.list.setCurrentRow(min(row + 1, self.list.count() - 1))
+        ids = [d.record_id for d in self.queue]
+        # Where the queue goes on: the next record; at the end, the previous one (the
+        # decided one leaves the list) or the same one (decided ones stay in view).
+        target = (ids[row + 1] if row + 1 < len(ids) else
+                  ids[row] if self.show_decided.isChecked() else
+                  ids[row - 1] if row > 0 else None)
+        record, name, who = item.record_id, self.field_name, self.adjudicator
+        note = self.note.text().strip()
+        refused: list[str] = []
+
+        def done(_: operations.Decision) -> None:
+            if self._here():
+                self.decided.emit(record, name)
+                self.refresh()
+
+        def failed(message: str) -> None:
+            refused.append(message)
+            if self._here():
+                self.refresh()
+                self._select(record)
+                self.message.setText(message)
+                self.message.show()
+                self.failed.emit(message)
+
+        self.submit("Saving the decision",
+                    lambda s: operations.decide_label(s, record, name, value, who, note),
+                    done, failed)
+        if refused:
+            return False
+        self._select(target)  # on at once: the next decision need not wait for this one
         self.list.setFocus()
         return True
+
+    def detach(self) -> None:
+        """The window let go of this view (and will close its store)."""
+        self.detached = True
+
+    def _here(self) -> bool:
+        return not self.detached and alive(self)
+
+    def _select(self, record_id: int | None) -> None:
+        rows = [d.record_id for d in self.queue]
+        if record_id in rows:
+            self.list.setCurrentRow(rows.index(record_id))
 
     def decide_typed(self) -> None:
         text = self.typed.text()

@@ -1,4 +1,8 @@
-"""Undoable actions: each runs its core call as a background job and knows its inverse."""
+"""Undoable actions: each submits a core operation and knows the operation that undoes it.
+
+Redo and undo go through the window's ``submit_op`` (its writer runner), so they are
+written in the order they were asked for and are never dropped by Cancel or by closing.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,9 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from curator.app.operations import Submit
 from curator.core.store import Store
 from curator.core.store.review import restore_reviews, save_revision, set_review
-
-Submit = Callable[[str, Callable[[Store], Any], Callable[[Any], None]], None]
-
-
-def _instant(call: Callable[[Store], Any]) -> Callable[[Store], Any]:
-    """A one-step job around ``call`` (write jobs run through the window's JobRunner)."""
-
-    def job(store: Store) -> Any:
-        return call(store)
-        yield  # pragma: no cover - makes this a generator
-
-    return job
 
 
 class ReviewCommand(QUndoCommand):
@@ -35,13 +28,13 @@ class ReviewCommand(QUndoCommand):
 
     def redo(self) -> None:
         ids, state, actor = self.ids, self.state, self.actor
-        self.submit("Saving review", _instant(lambda s: set_review(s, ids, state, actor)),
-                    lambda _: self.on_change())
+        self.submit("Saving review", lambda s: set_review(s, ids, state, actor),
+                    lambda _: self.on_change(), None)
 
     def undo(self) -> None:
         before, actor = dict(self.before), self.actor
-        self.submit("Undoing review", _instant(lambda s: restore_reviews(s, before, actor)),
-                    lambda _: self.on_change())
+        self.submit("Undoing review", lambda s: restore_reviews(s, before, actor),
+                    lambda _: self.on_change(), None)
 
 
 class EditCommand(QUndoCommand):
@@ -55,9 +48,8 @@ class EditCommand(QUndoCommand):
 
     def _save(self, conversation: dict[str, Any], note: str) -> None:
         rid, actor = self.record_id, self.actor
-        self.submit("Saving edit", _instant(
-            lambda s: save_revision(s, rid, conversation, actor, note)),
-            lambda _: self.on_change())
+        self.submit("Saving edit", lambda s: save_revision(s, rid, conversation, actor, note),
+                    lambda _: self.on_change(), None)
 
     def redo(self) -> None:
         self._save(self.after, "edit")
@@ -67,10 +59,10 @@ class EditCommand(QUndoCommand):
 
 
 class CoreCommand(QUndoCommand):
-    """Any core change that returns what its undo needs.
+    """Any core operation that returns what its undo needs.
 
-    ``do(store)`` runs as a job and returns a token; ``undo(store, token)`` reverses it.
-    Jobs run in order, so an undo pushed before ``do`` has finished still sees its token.
+    ``do(store)`` returns a token; ``undo(store, token)`` reverses it. Operations run in
+    order, so an undo pushed before ``do`` has finished still sees its token.
     """
 
     def __init__(self, submit: Submit, label: str, do: Callable[[Store], Any],
@@ -84,9 +76,8 @@ class CoreCommand(QUndoCommand):
         self.on_change()
 
     def redo(self) -> None:
-        self.submit(self.text(), _instant(self.do), self._did)
+        self.submit(self.text(), self.do, self._did, None)
 
     def undo(self) -> None:
-        self.submit(f"Undo: {self.text()}",
-                    _instant(lambda s: self.undo_call(s, self.token)),
-                    lambda _: self.on_change())
+        self.submit(f"Undo: {self.text()}", lambda s: self.undo_call(s, self.token),
+                    lambda _: self.on_change(), None)

@@ -1,12 +1,15 @@
 """The export dialog: options, live counts, readiness checklist, preview, history.
 
-Counts, readiness and the preview are recomputed (debounced) as options change, in a
-thread with its own read connection (``plan_export`` takes seconds at 100,000 records on
-a slow machine: the dialog must not freeze meanwhile). Only one computation runs at a
-time; options changed while it runs start one more when it ends, and the Export button
-waits for the counts of the current options. The export itself is a core job run by a
-:class:`~curator.app.jobs.JobRunner`: the main window's (pass ``runner``) so its
-progress bar and Cancel apply, or the dialog's own, with its own progress and Cancel.
+Counts, readiness and the preview are recomputed (debounced) as options change, by the
+read-only job :func:`curator.core.operations.export_preview` (``plan_export`` takes
+seconds at 100,000 records on a slow machine: the dialog must not freeze meanwhile) on a
+reader :class:`~curator.app.jobs.JobRunner`: the main window's (pass ``reader``), which
+runs beside its writer so the counts never wait behind a long import, or the dialog's
+own. Only one computation runs at a time; options changed while it runs start one more
+when it ends, and the Export button waits for the counts of the current options. The
+export itself is a core job run by a writer runner: the main window's (pass ``runner``)
+so its progress bar and Cancel apply, or the dialog's own, with its own progress and
+Cancel.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,6 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from curator.app.jobs import JobRunner
+from curator.app.operations import alive
 from curator.core.errors import CuratorError
 from curator.core.export import (
     FORMATS,
@@ -56,14 +60,13 @@ from curator.core.export import (
     export,
     history,
     label_fields,
-    plan_export,
-    preview,
-    readiness,
 )
 from curator.core.jobs import Progress
+from curator.core.operations import ExportPreview, export_preview
 from curator.core.store import Store
 
 JOB_NAME = "Exporting"
+PLAN_JOB_NAME = "Counting the export"
 HINT_FOLDER = "Choose an output folder."
 HINT_TOO_FEW = "Too few examples to export: accept the warning to export anyway."
 PII_MODES = {"redact": "Redact (replace with <TYPE>)", "exclude": "Exclude records with PII",
@@ -82,7 +85,8 @@ class ExportDialog(QDialog):
     exported = Signal(object)         # ExportReport
 
     def __init__(self, store: Store, parent: QWidget | None = None, *,
-                 runner: JobRunner | None = None, actor: str = "system",
+                 runner: JobRunner | None = None, reader: JobRunner | None = None,
+                 actor: str = "system",
                  agreement: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None]
                  | None = None) -> None:
         super().__init__(parent)
@@ -91,11 +95,13 @@ class ExportDialog(QDialog):
         self._agreement = agreement
         self._own_runner = runner is None
         self.runner = runner or JobRunner(self)
+        self._own_reader = reader is None
+        self.reader = reader or JobRunner(self)
         self.report: ExportReport | None = None
         self.plan_error: str | None = None
         self._accepted: set[str] = set()
         self._running = False
-        self._plan_thread: _PlanThread | None = None
+        self._planning = False
         self._plan_stale = False
         self.setWindowTitle(f"Export — {store.path.name}")
         self.resize(1180, 760)
@@ -369,32 +375,30 @@ class ExportDialog(QDialog):
     @property
     def computing(self) -> bool:
         """Whether counts for the current options are still being worked out."""
-        return self._plan_stale or self._plan_thread is not None
+        return self._plan_stale or self._planning
 
     def refresh(self) -> None:
-        """Recompute counts, readiness and preview for the current options (in a thread)."""
+        """Recompute counts, readiness and preview for the current options (a read job)."""
         self._timer.stop()
         try:
             options = self.options()
         except CuratorError as exc:
             self._show_plan_error(str(exc))
             return
-        if self._plan_thread is not None:
+        if self._planning:
             self._plan_stale = True           # once more when this one ends
             self._update_buttons()
             return
         self._plan_stale = False
-        measure = self._agreement is None     # measured once, in the thread
+        measure = self._agreement is None     # measured once, in the job
         agreement = None if measure else self.agreement()
-        thread = _PlanThread(self.store.path, options, agreement, measure)
-        thread.computed.connect(self._planned)
-        # Kept alive until it ends even if the dialog goes first (a QThread destroyed
-        # while running aborts the process).
-        _RUNNING.add(thread)
-        thread.finished.connect(lambda t=thread: _RUNNING.discard(t))
-        self._plan_thread = thread
+        self._planning = True
         self.counting_label.setText("Counting…")
-        thread.start()
+        self.reader.submit(
+            PLAN_JOB_NAME, self.store.path,
+            lambda s: export_preview(s, options, agreement, measure_agreement=measure),
+            lambda result: self._planned(result) if alive(self) else None,
+            lambda message: self._planned(message) if alive(self) else None)
         self._update_buttons()
 
     def _show_plan_error(self, message: str) -> None:
@@ -404,10 +408,8 @@ class ExportDialog(QDialog):
         self.warnings_label.setText(message)
         self._update_buttons()
 
-    def _planned(self, result: Any) -> None:
-        thread, self._plan_thread = self._plan_thread, None
-        if thread is not None:
-            thread.wait()
+    def _planned(self, result: ExportPreview | str) -> None:
+        self._planning = False
         self.counting_label.setText("")
         if self._plan_stale:
             self.refresh()
@@ -415,9 +417,9 @@ class ExportDialog(QDialog):
         if isinstance(result, str):
             self._show_plan_error(result)
             return
-        plan, items, sample, agreement = result
+        plan, items, sample = result.plan, result.readiness, result.sample
         if self._agreement is None:
-            self._agreement = agreement or {}
+            self._agreement = result.agreement or {}
         self.plan_error = None
         self.plan = plan
         self.readiness_items = items
@@ -606,40 +608,6 @@ class ExportDialog(QDialog):
             self.runner.cancel()
             self.runner.wait()
         self._plan_stale = False
-        if self._plan_thread is not None:     # read-only: let it finish, then go
-            self._plan_thread.wait()
+        if self._own_reader:                  # read-only: let it finish, then go
+            self.reader.wait()
         super().done(result)
-
-
-_RUNNING: set[_PlanThread] = set()
-
-
-class _PlanThread(QThread):
-    """Counts, readiness and a preview for one set of options, on its own connection."""
-
-    computed = Signal(object)    # (plan, readiness, preview, agreement) or a message
-
-    def __init__(self, project: Path, options: ExportOptions,
-                 agreement: Mapping[str, Any] | None, measure: bool,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.project, self.options = project, options
-        self.agreement, self.measure = agreement, measure
-
-    def run(self) -> None:
-        try:
-            with Store.open(self.project) as store:
-                agreement = self.agreement
-                if self.measure:
-                    from curator.core.labeling.measure import agreement_by_field
-
-                    agreement = agreement_by_field(store)
-                plan = plan_export(store, self.options)
-                items = readiness(store, self.options, plan.counts, agreement)
-                sample = preview(store, self.options, limit=3)
-        except CuratorError as exc:
-            self.computed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - shown to the user in words
-            self.computed.emit(f"Could not count the export: {type(exc).__name__}: {exc}")
-        else:
-            self.computed.emit((plan, items, sample, agreement))

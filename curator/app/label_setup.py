@@ -10,17 +10,21 @@ Two dialogs a coordinator uses before labelling starts:
   create a batch (which records, who, overlap, pilot, blind) with a preview of the work
   it makes, and the existing batches with everyone's progress.
 
-Every change goes through :mod:`curator.core.labeling` (which validates and logs an
-event) and is written at once, synchronously, on the :class:`Store` the dialog was given,
-like the labelling panel. A :class:`CuratorError` is shown in words in the dialog. Both
-dialogs emit ``changed`` after every successful change, so the main window can reload.
+Every change is a core operation (:mod:`curator.core.labeling`, which validates and logs
+an event) handed to the dialog's ``submit``: in the window, its writer runner, the one
+writer of the project; the dialog waits for the result with the event loop turning (it
+is modal, and its next step depends on the result). On its own, a dialog writes at once
+on the :class:`Store` it was given, which it also reads. A :class:`CuratorError` is shown
+in words in the dialog. Both dialogs emit ``changed`` after every successful change, so
+the main window can reload.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
@@ -60,6 +64,8 @@ from PySide6.QtWidgets import (
 )
 
 from curator.app.labeling_view import muted
+from curator.app.operations import Submit, run_at_once, wait_for
+from curator.core import operations
 from curator.core.errors import CuratorError
 from curator.core.labeling import assignment, schema
 from curator.core.labeling.schema import KINDS, MAX_SCALE, LabelField, Option
@@ -78,6 +84,7 @@ KIND_HINTS = {
 ROLE_NAMES = {"annotator": "Annotator", "adjudicator": "Adjudicator"}
 #: Option table columns.
 VALUE, KEY, DESCRIPTION, STATUS = range(4)
+R = TypeVar("R")
 
 
 class ErrorLabel(QLabel):
@@ -143,16 +150,30 @@ class _FieldDelegate(QStyledItemDelegate):
 # =====================================================================================
 
 
-class SchemaDialog(QDialog):
+class _Writes:
+    """A dialog's writes: each waits for its operation (see the module docstring)."""
+
+    submit: Submit
+
+    def write(self, name: str, operation: Callable[[Store], R]) -> R:
+        """Run ``operation`` on the project's writer and return its result."""
+        assert isinstance(self, QWidget)
+        return wait_for(self.submit, name, operation, self)
+
+
+class SchemaDialog(_Writes, QDialog):
     """Edit the label schema (fields, options, keys, scales) and the guidelines."""
 
     #: Emitted after every change written to the project.
     changed = Signal()
 
-    def __init__(self, store: Store, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, actor: str, parent: QWidget | None = None,
+                 submit: Submit | None = None) -> None:
+        """``store`` is read here; ``submit`` writes (default: at once on ``store``)."""
         super().__init__(parent)
         self.store = store
         self.actor = actor or "unknown"
+        self.submit = submit or run_at_once(store)
         self.field: LabelField | None = None  # the stored field the form shows
         self.new = False  # the form is a field not added yet
         self._loading = False
@@ -467,18 +488,14 @@ class SchemaDialog(QDialog):
         """Move the selected field up or down the schema (the order of the panel)."""
         if self.field is None or self.new:
             return
-        order = [f for f in schema.fields(self.store, include_archived=True)]
-        index = next(i for i, f in enumerate(order) if f.id == self.field.id)
-        other = index + step
-        if not 0 <= other < len(order):
+        order = [f.name for f in schema.fields(self.store, include_archived=True)]
+        index = order.index(self.field.name)
+        if not 0 <= index + step < len(order):
             return
-        order[index], order[other] = order[other], order[index]
+        name, actor = self.field.name, self.actor
         try:
-            with self.store.atomic():
-                for position, fld in enumerate(order):
-                    if fld.position != position:
-                        schema.edit_field(self.store, fld.name, position=position,
-                                          actor=self.actor)
+            self.write("Moving the field",
+                       lambda s: operations.move_field(s, name, step, actor))
         except CuratorError as exc:
             self.error.show_error(str(exc))
             return
@@ -681,9 +698,10 @@ class SchemaDialog(QDialog):
         if not item.data(Qt.ItemDataRole.UserRole + 1):
             return
         archived = not bool(item.data(Qt.ItemDataRole.UserRole))
+        name, value, actor = self.field.name, item.text(), self.actor
         try:
-            self.field = schema.archive_option(self.store, self.field.name, item.text(),
-                                               archived=archived, actor=self.actor)
+            self.field = self.write("Saving the option", lambda s: schema.archive_option(
+                s, name, value, archived=archived, actor=actor))
         except CuratorError as exc:
             self.error.show_error(str(exc))
             return
@@ -700,21 +718,20 @@ class SchemaDialog(QDialog):
     def save(self) -> bool:
         """Add the new field or save the form's changes; False (and the reason) if not."""
         form = self._form_field()
-        choice = form.kind in ("single", "multi")
+        options = list(form.options) if form.kind in ("single", "multi") else None
+        actor = self.actor
         try:
             if self.new:
-                fld = schema.add_field(
-                    self.store, form.name, form.kind,
-                    options=list(form.options) if choice else None,
-                    scale=form.scale, description=form.description, actor=self.actor)
+                fld = self.write("Adding the field", lambda s: schema.add_field(
+                    s, form.name, form.kind, options=options, scale=form.scale,
+                    description=form.description, actor=actor))
             else:
                 if self.field is None:
                     return False
-                fld = schema.edit_field(
-                    self.store, self.field.name, new_name=form.name,
-                    options=list(form.options) if choice else None,
-                    scale=form.scale, description=form.description,
-                    kind=form.kind, actor=self.actor)
+                old = self.field.name
+                fld = self.write("Saving the field", lambda s: schema.edit_field(
+                    s, old, new_name=form.name, options=options, scale=form.scale,
+                    description=form.description, kind=form.kind, actor=actor))
         except CuratorError as exc:
             self.error.show_error(str(exc))
             return False
@@ -736,10 +753,10 @@ class SchemaDialog(QDialog):
         """Archive (or restore) the field shown: it leaves the panel, its labels stay."""
         if self.field is None or self.new:
             return
+        name, archived, actor = self.field.name, not self.field.archived, self.actor
         try:
-            self.field = schema.archive_field(self.store, self.field.name,
-                                              archived=not self.field.archived,
-                                              actor=self.actor)
+            self.field = self.write("Saving the field", lambda s: schema.archive_field(
+                s, name, archived=archived, actor=actor))
         except CuratorError as exc:
             self.error.show_error(str(exc))
             return
@@ -784,9 +801,10 @@ class SchemaDialog(QDialog):
         return self.guide_edit.toPlainText() != getattr(self, "_saved_guidelines", "")
 
     def save_guidelines(self) -> bool:
-        text = self.guide_edit.toPlainText()
+        text, actor = self.guide_edit.toPlainText(), self.actor
         try:
-            schema.set_guidelines(self.store, text, actor=self.actor)
+            self.write("Saving the guidelines",
+                       lambda s: schema.set_guidelines(s, text, actor=actor))
         except CuratorError as exc:
             self.guide_error.show_error(str(exc))
             return False
@@ -836,16 +854,19 @@ SOURCES = (("all", "All valid records"), ("unreviewed", "Only unreviewed records
            ("accepted", "Only accepted records"), ("random", "A random sample of"))
 
 
-class BatchDialog(QDialog):
+class BatchDialog(_Writes, QDialog):
     """Add annotators and create batches that assign records to them."""
 
     #: Emitted after every change written to the project.
     changed = Signal()
 
-    def __init__(self, store: Store, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, actor: str, parent: QWidget | None = None,
+                 submit: Submit | None = None) -> None:
+        """``store`` is read here; ``submit`` writes (default: at once on ``store``)."""
         super().__init__(parent)
         self.store = store
         self.actor = actor or "unknown"
+        self.submit = submit or run_at_once(store)
         self._ids_cache: dict[tuple[str, int, int], list[int]] = {}
         self.setWindowTitle("Annotators and batches")
         self.resize(980, 660)
@@ -1137,9 +1158,10 @@ class BatchDialog(QDialog):
     def add_person(self) -> bool:
         """Add the annotator in the form (or set an existing one's role)."""
         name = self.person_name.text().strip()
-        role = str(self.person_role.currentData())
+        role, actor = str(self.person_role.currentData()), self.actor
         try:
-            assignment.add_annotator(self.store, name, role, actor=self.actor)
+            self.write("Saving the annotator",
+                       lambda s: assignment.add_annotator(s, name, role, actor=actor))
         except CuratorError as exc:
             self.person_error.show_error(str(exc))
             return False
@@ -1157,12 +1179,13 @@ class BatchDialog(QDialog):
 
     def create(self) -> bool:
         """Create the batch in the form; False (and the reason shown) if it cannot be."""
+        name, ids, people = self.batch_name.text(), self.record_ids(), self.checked_annotators()
+        overlap, seed, actor = self.overlap.value(), self.seed.value(), self.actor
+        pilot, blind = self.pilot.isChecked(), self.blind.isChecked()
         try:
-            batch = assignment.create_batch(
-                self.store, self.batch_name.text(), self.record_ids(),
-                self.checked_annotators(), overlap=self.overlap.value(),
-                pilot=self.pilot.isChecked(), blind=self.blind.isChecked(),
-                seed=self.seed.value(), actor=self.actor)
+            batch = self.write("Creating the batch", lambda s: assignment.create_batch(
+                s, name, ids, people, overlap=overlap, pilot=pilot, blind=blind, seed=seed,
+                actor=actor))
         except CuratorError as exc:
             self.batch_error.show_error(str(exc))
             return False

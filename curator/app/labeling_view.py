@@ -6,11 +6,13 @@ moves on to the next field. Up/Down change the active field, Backspace clears it
 asks for the next record (``next_requested``). A text field saves when it loses focus
 or on Ctrl+Enter; Escape leaves it.
 
-Every change is saved at once, in its own transaction, through
-:func:`curator.core.labeling.labels.set_label` on the :class:`Store` the panel was given,
-so a label the panel shows is on disk. When the panel has focus it claims its keys
-before window shortcuts (a ``ShortcutOverride``), so an option key "a" labels rather
-than triggering a window's "A" action.
+Every change is an operation (:func:`curator.core.operations.save_label`) handed to the
+panel's ``submit``: in the window, its writer runner, so a key press never waits for a
+long import; on its own, at once on the panel's store. The panel shows the new value
+straight away and keeps it over what the store says until the operation is done (or
+failed, and then shows the stored value and why). When the panel has focus it claims
+its keys before window shortcuts (a ``ShortcutOverride``), so an option key "a" labels
+rather than triggering a window's "A" action.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from curator.app.operations import Submit, alive, run_at_once
 from curator.app.record_view import Card
-from curator.core.errors import CuratorError
+from curator.core import operations
 from curator.core.labeling import assignment, labels, schema
 from curator.core.labeling.schema import LabelField
 from curator.core.store import Store
@@ -237,15 +240,22 @@ class LabelingPanel(QWidget):
     next_requested = Signal()        # Enter, or the Next button
     failed = Signal(str)             # a change was refused; the message is for the user
 
-    def __init__(self, store: Store, annotator: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, annotator: str = "", parent: QWidget | None = None,
+                 submit: Submit | None = None) -> None:
+        """``store`` is read on the UI thread; ``submit`` saves (default: at once on it)."""
         super().__init__(parent)
         self.store = store
         self.annotator = annotator
+        self.submit = submit or run_at_once(store)
         self.record_id: int | None = None
         self.boxes: list[FieldBox] = []
         self.active = 0
         self._committing = False
+        #: Values shown but not saved yet: (record, field, annotator) -> (ticket, value).
+        self._pending: dict[tuple[int, str, str], tuple[int, Any]] = {}
+        self._tickets = 0
+        #: Replaced (another project opened): saves still finish, the screen is not ours.
+        self.detached = False
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setStyleSheet(STYLE)
         self.setAccessibleName("Labelling panel")
@@ -379,6 +389,9 @@ class LabelingPanel(QWidget):
         shown = (labels.visible_labels(self.store, self.record_id, self.annotator)
                  if usable and self.record_id is not None else [])
         mine = {lab.field: lab.value for lab in shown if lab.annotator == self.annotator}
+        for (record, name, who), (_, value) in self._pending.items():
+            if record == self.record_id and who == self.annotator:
+                mine[name] = value  # shown at once, saved when the writer gets to it
         others: dict[str, list[tuple[str, Any]]] = {}
         for lab in shown:
             if lab.annotator != self.annotator:
@@ -423,20 +436,44 @@ class LabelingPanel(QWidget):
         if self.record_id is None or not self.annotator or not self._usable()[0]:
             return
         self._commit_text(but=box)  # text typed elsewhere is saved before the refresh
-        try:
-            assignment.ensure_annotator(self.store, self.annotator, actor=self.annotator)
-            changed = labels.set_label(self.store, self.record_id, box.field.name,
-                                       self.annotator, value, origin="gui")
-        except CuratorError as exc:
-            self.refresh()
-            self.message.setText(str(exc))
-            self.message.show()
-            self.failed.emit(str(exc))
+        record_id, name, who = self.record_id, box.field.name, self.annotator
+        key = (record_id, name, who)
+        self._tickets += 1
+        ticket = self._tickets
+        self._pending[key] = (ticket, value)
+        box.show_value(value)
+        self.submit("Saving label",
+                    lambda s: operations.save_label(s, record_id, name, who, value),
+                    lambda change: self._saved(key, ticket, change),
+                    lambda message: self._not_saved(key, ticket, message))
+
+    def detach(self) -> None:
+        """The window let go of this panel (and will close its store)."""
+        self.detached = True
+
+    def _settle(self, key: tuple[int, str, str], ticket: int) -> bool:
+        """Forget a pending value once its save ended; False if the panel is gone."""
+        if self.detached or not alive(self):
+            return False
+        if self._pending.get(key, (None,))[0] == ticket:  # not a later value for the field
+            del self._pending[key]
+        return True
+
+    def _saved(self, key: tuple[int, str, str], ticket: int,
+               change: operations.LabelChange) -> None:
+        if not self._settle(key, ticket):
             return
-        record_id = self.record_id
         self.refresh()
-        if changed:
-            self.labelled.emit(record_id)
+        if change.changed:
+            self.labelled.emit(change.record_id)
+
+    def _not_saved(self, key: tuple[int, str, str], ticket: int, message: str) -> None:
+        if not self._settle(key, ticket):
+            return
+        self.refresh()
+        self.message.setText(message)
+        self.message.show()
+        self.failed.emit(message)
 
     def _commit_text(self, but: FieldBox | None = None) -> None:
         """Save every text field whose box holds unsaved typing."""

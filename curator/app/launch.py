@@ -8,11 +8,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication
 
 from curator import __version__
 from curator.app.errors import install_error_hooks
 from curator.app.main_window import MainWindow
+from curator.app.user import ask_user_name
+from curator.core.identity import chosen_actor
 from curator.core.resources import resources_dir
 
 
@@ -43,18 +45,12 @@ def application() -> QApplication:
 
 
 def ask_annotator(window: MainWindow, settings: QSettings) -> None:
-    """Ask once for the name that goes into the audit trail; remember it."""
-    name = str(settings.value("annotator", "") or "")
-    if not name:
-        name, ok = QInputDialog.getText(
-            window, "Welcome to Curator",
-            "Your name, as it should appear in the audit trail of every review and label:")
-        name = name.strip() if ok else ""
-        if name:
-            settings.setValue("annotator", name)
-    window.annotator = name or os.environ.get("USER", "unknown")
-    window.model.viewer = window.annotator
-    window.model.refresh_rows()
+    """At the first start, ask once for the name that goes into the audit trail."""
+    if chosen_actor(None, str(settings.value("annotator", "") or "")) is not None:
+        return  # CURATOR_USER or a name saved before: nothing to ask
+    name = ask_user_name(window)
+    if name:
+        window.set_user(name)
 
 
 def wait_until_idle(window: MainWindow, timeout_ms: int = 120_000) -> None:

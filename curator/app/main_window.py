@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import platform
-import uuid
 import sqlite3
+import uuid
 from array import array
 from pathlib import Path
 from typing import Any
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QItemSelectionModel, QSettings, QSize, Qt, QTimer, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDockWidget,
-    QFrame,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,16 +45,20 @@ from PySide6.QtWidgets import (
 from curator import __version__
 from curator.app.commands import CoreCommand, EditCommand, ReviewCommand
 from curator.app.dashboard import Dashboard
-from curator.app.jobs import JobRunner
+from curator.app.jobs import JobRunner, OnDone, OnFailed, Operation
 from curator.app.packs_view import PackBanner, PackController
 from curator.app.pii_view import PiiQueue
 from curator.app.record_view import RecordView
 from curator.app.records_model import RecordTableModel
+from curator.core import operations
+from curator.core.checks.models import ModelCache
 from curator.core.checks.scan import scan
 from curator.core.errors import CuratorError
+from curator.core.identity import current_actor
 from curator.core.ingest import import_files
 from curator.core.jobs import Job, Progress
 from curator.core.store import Store
+from curator.core.store import findings as finding_store
 from curator.core.store.browse import (
     RecordFilter,
     index_text,
@@ -55,7 +66,6 @@ from curator.core.store.browse import (
     query_ids,
     record_detail,
 )
-from curator.core.store import findings as finding_store
 from curator.core.store.review import changes_since, last_event
 from curator.core.store.summary import dashboard_data
 
@@ -79,21 +89,27 @@ def view_job(flt: RecordFilter) -> Any:
 class MainWindow(QMainWindow):
     """Curator's main window for one project at a time."""
 
-    def __init__(self, settings: QSettings | None = None, annotator: str = "") -> None:
+    def __init__(self, settings: QSettings | None = None, annotator: str = "",
+                 models: ModelCache | None = None) -> None:
+        """``annotator``: who is acting, when given explicitly (``curator --as NAME gui``)."""
         super().__init__()
         self.settings = settings or QSettings("Curator", "Curator")
-        self.annotator = annotator or str(self.settings.value("annotator", "") or "")
+        #: The person at the keyboard (curator.core.identity; File → Change user…).
+        self.user = current_actor(annotator or None,
+                                  str(self.settings.value("annotator", "") or ""))
         self.project: Path | None = None
         self.store: Store | None = None
         self.filter = RecordFilter()
         self.current_id: int | None = None
         self._seen_event = 0
-        #: (settings, analyzer, warnings) of the last PII scan: the model loads once.
-        self._pii_analyzer: tuple[Any, Any, list[str]] | None = None
-        #: The sentence-embedding model, loaded by the first duplicate scan.
-        self._embedder: Any = None
+        #: The embedding model and the PII analyzer, each loaded once per window.
+        self.models = models or ModelCache()
+        #: The one writer: changes and long jobs, in order.
         self.runner = JobRunner(self)
         self.runner.session = uuid.uuid4().hex
+        #: Read-only work that must not wait behind a long write (the export counts).
+        self.reader = JobRunner(self)
+        self.reader.session = self.runner.session
         self.undo_stack = QUndoStack(self)
         self.model = RecordTableModel()
         self.setWindowTitle("Curator")
@@ -107,6 +123,13 @@ class MainWindow(QMainWindow):
         self.poll = QTimer(self, interval=1500)
         self.poll.timeout.connect(self._check_outside_changes)
         self._show_empty()
+
+    @property
+    def annotator(self) -> str:
+        """Who acts: the pack's annotator in an annotation pack, else the user."""
+        packs = getattr(self, "packs", None)
+        info = packs.info if packs is not None else None
+        return info.annotator if info is not None else self.user
 
     # -- construction ---------------------------------------------------------------
 
@@ -270,6 +293,8 @@ class MainWindow(QMainWindow):
         self.pack_import_action = self._action("Import returned &pack…", None,
                                                lambda: self.packs.choose_import(), file_menu)
         file_menu.addSeparator()
+        self.user_action = self._action("Change &user…", None, self.choose_user, file_menu)
+        file_menu.addSeparator()
         self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file_menu)
 
         edit_menu = menu.addMenu("&Edit")
@@ -379,11 +404,14 @@ class MainWindow(QMainWindow):
         except CuratorError as exc:
             self.show_error(str(exc))
             return False
+        for view in (self.labeling, self.adjudication):
+            if view is not None:
+                view.detach()  # its saves still finish; its store is about to close
         if self.store is not None:
             self.store.close()
         self.store, self.project = store, path
         self.packs.apply(store, path)
-        self.model.viewer = self.annotator or None
+        self.model.viewer = self.annotator
         self.model.set_store(store)
         self.undo_stack.clear()
         self.current_id = None
@@ -435,9 +463,21 @@ class MainWindow(QMainWindow):
     # -- jobs ----------------------------------------------------------------------
 
     def submit(self, name: str, factory: Any, on_done: Any = None) -> None:
+        """Queue a job (a long one, or a read that must follow the writes before it)."""
         if self.project is None:
             return
         self.runner.submit(name, self.project, factory, on_done)
+
+    def submit_op(self, name: str, operation: Operation, on_done: OnDone | None = None,
+                  on_failed: OnFailed | None = None) -> None:
+        """Queue a change ``(store) -> result`` on the project's one writer.
+
+        ``on_done(result)`` follows on the UI thread; without ``on_failed`` a failure is
+        shown as an error. Cancel does not drop it, and closing the window writes it.
+        """
+        if self.project is None:
+            return
+        self.runner.submit_op(name, self.project, operation, on_done, on_failed)
 
     def import_paths(self, paths: list[Path]) -> None:
         """Import files, then check them, then show them (three jobs, one after another)."""
@@ -446,7 +486,7 @@ class MainWindow(QMainWindow):
         if self.project is None:
             self.show_error("Open or create a project first (File → New project).")
             return
-        actor = self.annotator or "unknown"
+        actor = self.annotator
         self.submit("Importing", lambda s: import_files(s, paths, actor=actor),
                     self._imported)
         self.run_scan()
@@ -470,7 +510,7 @@ class MainWindow(QMainWindow):
     def run_scan(self) -> None:
         if self.packs.blocks("Checking"):
             return
-        actor = self.annotator or "unknown"
+        actor = self.annotator
         self.submit("Checking records", lambda s: scan(s, actor=actor),
                     lambda _report: self.reload())
 
@@ -478,16 +518,13 @@ class MainWindow(QMainWindow):
         """Embed inputs and outputs (the model loads once per window) and group them."""
         if self.packs.blocks("Checking"):
             return
-        actor = self.annotator or "unknown"
+        actor, models = self.annotator, self.models
 
         def job(store: Store) -> Job[Any]:
-            if self._embedder is None:
+            if not models.has_embedder():
                 yield Progress(0, None, "Loading the sentence-embedding model")
-                from curator.core.checks.embed import SentenceTransformerEmbedder
-
-                self._embedder = SentenceTransformerEmbedder()
             return (yield from scan(store, ["duplicates", "contradictions"], actor=actor,
-                                    embedder=self._embedder))
+                                    embedder=models.embedder()))
 
         def done(report: Any) -> None:
             from curator.core.checks.similarity import groups_summary
@@ -520,38 +557,24 @@ class MainWindow(QMainWindow):
 
     def keep_one(self, cluster_id: int, record_id: int) -> None:
         """Keep one example of a group, reject the others (undoable)."""
-        from curator.core.checks.similarity import cluster_findings, keep_one
-        from curator.core.store.review import restore_reviews
-
         if self.packs.blocks("Rejecting records"):
             return
-        actor = self.annotator or "unknown"
-
-        def do(store: Store) -> Any:
-            ids = cluster_findings(store, cluster_id)
-            return ids, keep_one(store, cluster_id, record_id, actor)
-
-        def undo(store: Store, token: Any) -> None:
-            ids, reviews = token
-            with store.atomic():
-                restore_reviews(store, reviews, actor)
-                finding_store.set_status(store, ids, "open", actor)
-
-        self.undo_stack.push(CoreCommand(self.submit, "Keep one, reject the rest", do, undo,
-                                         self._after_duplicates_change))
+        actor = self.annotator
+        self.undo_stack.push(CoreCommand(
+            self.submit_op, "Keep one, reject the rest",
+            lambda s: operations.keep_one(s, cluster_id, record_id, actor),
+            lambda s, change: operations.undo_group(s, change, actor),
+            self._after_duplicates_change))
 
     def dismiss_cluster(self, cluster_id: int) -> None:
         """Mark a group as intended variation (undoable)."""
-        from curator.core.checks.similarity import cluster_findings
-
         if self.packs.blocks("Dismissing findings"):
             return
-        actor = self.annotator or "unknown"
+        actor = self.annotator
         self.undo_stack.push(CoreCommand(
-            self.submit, "Mark as intended variation",
-            lambda s: finding_store.set_status(s, cluster_findings(s, cluster_id),
-                                               "dismissed", actor),
-            lambda s, before: finding_store.restore_status(s, before, actor),
+            self.submit_op, "Mark as intended variation",
+            lambda s: operations.dismiss_group(s, cluster_id, actor),
+            lambda s, change: operations.undo_group(s, change, actor),
             self._after_duplicates_change))
 
     def _after_duplicates_change(self) -> None:
@@ -569,21 +592,17 @@ class MainWindow(QMainWindow):
         """Look for personal data (the language model is loaded once per window)."""
         if self.packs.blocks("Checking"):
             return
-        actor = self.annotator or "unknown"
+        actor, models = self.annotator, self.models
 
         def job(store: Store) -> Job[Any]:
-            from curator.core.checks.pii import build_analyzer, settings_from_store
+            from curator.core.checks.pii import settings_from_store
 
             settings = settings_from_store(store)
-            cached = self._pii_analyzer
-            warnings: list[str] = []
-            if cached is None or cached[0] != settings.model_copy(update={"allow_list": []}):
+            if not models.has_pii_analyzer(settings):
                 yield Progress(0, None, "Loading the language model for personal data")
-                analyzer, warnings = build_analyzer(settings)
-                cached = (settings.model_copy(update={"allow_list": []}), analyzer, warnings)
-                self._pii_analyzer = cached
-            report = yield from scan(store, ["pii"], actor=actor, pii_analyzer=cached[1])
-            report.warnings = list(cached[2])
+            analyzer, warnings = models.pii_analyzer(settings)
+            report = yield from scan(store, ["pii"], actor=actor, pii_analyzer=analyzer)
+            report.warnings = warnings
             return report
 
         self.submit("Finding personal data", job, self._pii_scanned)
@@ -600,11 +619,11 @@ class MainWindow(QMainWindow):
         self.pii_settings_dialog = dialog
         if dialog.exec() != PiiSettingsDialog.DialogCode.Accepted:
             return
-        chosen, actor = dialog.settings(), self.annotator or "unknown"
-        self.submit("Saving settings",
-                    lambda s: _one_step(lambda: set_project_setting(s, "pii", chosen, actor)),
-                    lambda _: self.statusBar().showMessage(
-                        "Personal-data settings saved; they apply to the next scan.", 8000))
+        chosen, actor = dialog.settings(), self.annotator
+        self.submit_op("Saving settings",
+                       lambda s: set_project_setting(s, "pii", chosen, actor),
+                       lambda _: self.statusBar().showMessage(
+                           "Personal-data settings saved; they apply to the next scan.", 8000))
 
     def _pii_scanned(self, report: Any) -> None:
         self.pii_queue.set_warnings(report.warnings)
@@ -637,7 +656,7 @@ class MainWindow(QMainWindow):
             return
         if not chosen or self.store is None:
             return
-        actor = self.annotator or "unknown"
+        actor = self.annotator
         ids = [int(f["id"]) for f in chosen]
         n = f"{len(ids)} finding{'s' if len(ids) != 1 else ''}"
         if name in ("dismiss", "confirm", "reopen"):
@@ -646,20 +665,20 @@ class MainWindow(QMainWindow):
                 "confirm": ("open", True, f"Confirm {n}"),
                 "reopen": ("open", False, f"Reopen {n}")}[name]
             command = CoreCommand(
-                self.submit, label,
+                self.submit_op, label,
                 lambda s: finding_store.set_status(s, ids, status, actor, confirmed),
                 lambda s, before: finding_store.restore_status(s, before, actor),
                 self._after_finding_change)
         elif name == "allow":
             text = str(chosen[0].get("text") or "")
             command = CoreCommand(
-                self.submit, f"Allow “{text}” everywhere",
+                self.submit_op, f"Allow “{text}” everywhere",
                 lambda s: pii_review.allow(s, text, actor),
                 lambda s, token: pii_review.undo_allow(s, token, actor),
                 self._after_finding_change)
         elif name == "redact":
             command = CoreCommand(
-                self.submit, f"Redact {n}",
+                self.submit_op, f"Redact {n}",
                 lambda s: pii_review.redact(s, ids, actor),
                 lambda s, token: pii_review.undo_redact(s, token, actor),
                 self._after_finding_change)
@@ -836,7 +855,7 @@ class MainWindow(QMainWindow):
             row = self.model.row_of(rid)
             data = self.model.row_data(row) if row is not None else None
             before[rid] = data["review"] if data else "unreviewed"
-        command = ReviewCommand(self.submit, ids, state, before, self.annotator or "unknown",
+        command = ReviewCommand(self.submit_op, ids, state, before, self.annotator,
                                 self._after_change)
         self.undo_stack.push(command)
         if len(ids) == 1:
@@ -854,8 +873,8 @@ class MainWindow(QMainWindow):
         after = {**before, "messages": [dict(m) if isinstance(m, dict) else m
                                          for m in before["messages"]]}
         after["messages"][index]["content"] = text
-        self.undo_stack.push(EditCommand(self.submit, self.current_id, before, after,
-                                         self.annotator or "unknown", self._after_change))
+        self.undo_stack.push(EditCommand(self.submit_op, self.current_id, before, after,
+                                         self.annotator, self._after_change))
 
     def _after_change(self) -> None:
         self.model.refresh_rows()
@@ -893,8 +912,8 @@ class MainWindow(QMainWindow):
         from curator.app.labeling_view import LabelingPanel
         from curator.core.labeling.schema import fields
 
-        name = self.annotator or "unknown"
-        self.labeling = LabelingPanel(store, name)
+        name = self.annotator
+        self.labeling = LabelingPanel(store, name, submit=self.submit_op)
         self.labeling.labelled.connect(lambda _rid: self.model.refresh_rows())
         self.labeling.next_requested.connect(self.next_unlabelled)
         self.labeling.failed.connect(self.show_error)
@@ -910,7 +929,7 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         self.labeling_wanted = bool(fields(store))
         self._show_label_dock()
-        adjudication = AdjudicationView(store, name)
+        adjudication = AdjudicationView(store, name, submit=self.submit_op)
         adjudication.open_record.connect(self.show_record)
         adjudication.failed.connect(self.show_error)
         adjudication.decided.connect(lambda *_: self.model.refresh_rows())
@@ -928,7 +947,7 @@ class MainWindow(QMainWindow):
         if self.store is None:
             self.show_error("Open a project first (File → Open project).")
             return
-        dialog = SchemaDialog(self.store, self.annotator or "unknown", self)
+        dialog = SchemaDialog(self.store, self.annotator, self, submit=self.submit_op)
         dialog.changed.connect(self._labels_changed)
         dialog.exec()
 
@@ -940,7 +959,7 @@ class MainWindow(QMainWindow):
         if self.store is None:
             self.show_error("Open a project first (File → Open project).")
             return
-        dialog = BatchDialog(self.store, self.annotator or "unknown", self)
+        dialog = BatchDialog(self.store, self.annotator, self, submit=self.submit_op)
         dialog.changed.connect(self._labels_changed)
         dialog.exec()
 
@@ -986,11 +1005,24 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.label_dock], [340], Qt.Orientation.Horizontal)
 
     def next_unlabelled(self) -> None:
+        """Go to the next record the annotator has not finished."""
         from curator.core.labeling.assignment import next_unlabelled
 
         if self.store is None:
             return
-        record_id = next_unlabelled(self.store, self.annotator or "unknown", self.current_id)
+        annotator, current = self.annotator, self.current_id
+        if not self.runner.busy:
+            self._go_to_unlabelled(next_unlabelled(self.store, annotator, current))
+            return
+
+        def job(store: Store) -> Job[int | None]:
+            return next_unlabelled(store, annotator, current)
+            yield  # pragma: no cover - makes this a generator
+
+        # After the labels still being saved: they decide what is left to label.
+        self.submit("Finding the next record", job, self._go_to_unlabelled)
+
+    def _go_to_unlabelled(self, record_id: int | None) -> None:
         if record_id is None:
             self.statusBar().showMessage("Nothing left to label for you.", 6000)
             return
@@ -1014,14 +1046,10 @@ class MainWindow(QMainWindow):
 
     def _load_agreement(self) -> None:
         def job(store: Store) -> Job[Any]:
-            from curator.core.labeling.measure import field_reports
+            from curator.core.labeling.measure import agreement_trend, field_reports
 
             yield Progress(0, None, "Computing agreement")
-            trend: dict[str, dict[str, float | None]] = {}
-            for (batch,) in store.db.execute("SELECT name FROM batches ORDER BY id"):
-                for name, report in field_reports(store, batch).items():
-                    trend.setdefault(batch, {})[name] = report.krippendorff_alpha
-            return field_reports(store), trend
+            return field_reports(store), agreement_trend(store)
 
         if self.agreement_view is not None:
             self.submit("Agreement", job,
@@ -1039,7 +1067,7 @@ class MainWindow(QMainWindow):
                                               "Labels (*.csv *.jsonl);;All files (*)")
         if not name:
             return
-        actor = self.annotator or "unknown"
+        actor = self.annotator
 
         def done(report: Any) -> None:
             self.statusBar().showMessage(
@@ -1089,8 +1117,8 @@ class MainWindow(QMainWindow):
         if self.store is None:
             self.show_error("Open a project first (File → Open project).")
             return
-        dialog = ExportDialog(self.store, self, runner=self.runner,
-                              actor=self.annotator or "unknown")
+        dialog = ExportDialog(self.store, self, runner=self.runner, reader=self.reader,
+                              actor=self.annotator)
         dialog.exported.connect(lambda report: self.statusBar().showMessage(
             f"Exported {sum(report.counts.values()):,} examples to {report.outdir}.", 15000))
         self.export_dialog = dialog
@@ -1140,20 +1168,38 @@ class MainWindow(QMainWindow):
         self.log_dialog = LogDialog(self)
         self.log_dialog.open()
 
+    # -- who is acting -------------------------------------------------------------
+
+    def choose_user(self) -> None:
+        """File → Change user…: ask for the name that goes into the audit trail."""
+        from curator.app.user import ask_user_name
+
+        name = ask_user_name(self, self.user, first=False)
+        if name:
+            self.set_user(name)
+
+    def set_user(self, name: str, remember: bool = True) -> None:
+        """Act as ``name`` from now on (saved for the next start unless not ``remember``)."""
+        self.user = current_actor(name, str(self.settings.value("annotator", "") or ""))
+        if remember:
+            self.settings.setValue("annotator", self.user)
+        who = self.annotator  # in a pack, still the pack's annotator
+        self.model.viewer = who
+        self.model.refresh_rows()
+        if self.labeling is not None:
+            self.labeling.set_annotator(who)
+        if self.adjudication is not None:
+            self.adjudication.set_adjudicator(who)
+        self.statusBar().showMessage(f"Working as {self.user}.", 6000)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if self.runner.busy:
-            self.runner.cancel()
-            self.runner.wait()
+        # Long jobs are cancelled (they roll back); changes still queued are written.
+        self.runner.finish()
+        self.reader.finish()
         if self.store is not None:
             self.store.close()
             self.store = None
         event.accept()
-
-
-def _one_step(call: Any) -> Job[Any]:
-    """A job of one step around ``call``."""
-    return call()
-    yield  # pragma: no cover - makes this a generator
 
 
 def about_text() -> str:

@@ -252,9 +252,13 @@ class PackController(QObject):
         super().__init__(window)
         self.window = window
         self.info: PackInfo | None = None
-        self._own_annotator = window.annotator
         self.dialog: PacksDialog | None = None
         window.pack_banner.save_copy.connect(self.save_copy)
+
+    @property
+    def _own_annotator(self) -> str:
+        """The coordinator: the window's user, also while a pack is open."""
+        return self.window.user
 
     # -- pack mode (the annotator's side) -------------------------------------------
 
@@ -266,8 +270,7 @@ class PackController(QObject):
         except CuratorError as exc:
             self.info = None
             w.show_error(str(exc))
-        pack = self.info is not None
-        w.annotator = self.info.annotator if self.info else self._own_annotator
+        pack = self.info is not None  # w.annotator follows self.info (the pack's annotator)
         for action in w.pack_locked_actions():
             action.setEnabled(not pack)
         w.record_view.read_only = pack
@@ -303,24 +306,19 @@ class PackController(QObject):
             self.write_copy(Path(name))
 
     def write_copy(self, target: Path) -> None:
-        """A consistent copy of the open pack (SQLite's backup), e.g. onto a USB stick."""
-        import sqlite3
+        """A consistent copy of the open pack, e.g. onto a USB stick.
+
+        It runs on the window's writer, so labels still being saved are in the copy.
+        """
+        from curator.core.operations import copy_project
 
         w = self.window
-        assert w.store is not None
-        if w.project is not None and target.resolve() == w.project.resolve():
-            return
-        try:
-            copy = sqlite3.connect(target)
-            try:
-                w.store.db.backup(copy)
-                copy.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                copy.close()
-        except sqlite3.Error as exc:
-            w.show_error(f"Could not write {target}: {exc}.")
-            return
-        w.statusBar().showMessage(f"Saved a copy as {target}.", 8000)
+
+        def done(copy: Path | None) -> None:
+            if copy is not None:
+                w.statusBar().showMessage(f"Saved a copy as {target}.", 8000)
+
+        w.submit_op("Saving a copy", lambda s: copy_project(s, target), done, w.show_error)
 
     # -- the coordinator's side -----------------------------------------------------
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from curator.core.checks.embed import HashingEmbedder
+from curator.core.checks.models import ModelCache
 from curator.core.store import Store
 
 
@@ -17,7 +18,7 @@ def review_of(project: Path, key: str) -> str:
 
 def test_scan_groups_then_keep_one_with_undo(qtbot, window, wait_idle,
                                              demo_project: Path) -> None:  # type: ignore[no-untyped-def]
-    window._embedder = HashingEmbedder()  # the real model is tested in tests/core
+    window.models = ModelCache(embedder=HashingEmbedder())  # the real one: tests/core
     assert window.open_project(demo_project)
     wait_idle(window)
     qtbot.keyClick(window.table, Qt.Key.Key_D,

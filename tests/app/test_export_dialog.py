@@ -124,7 +124,7 @@ def test_counting_does_not_hold_the_ui_thread(dialog: ExportDialog, qtbot, monke
     options changed meanwhile are counted when it ends: the last options win."""
     import threading
 
-    import curator.app.export_dialog as module
+    import curator.core.export as module
 
     release = threading.Event()
     real = module.plan_export

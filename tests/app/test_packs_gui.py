@@ -69,6 +69,7 @@ def test_a_pack_labelled_in_the_window_merges_like_any_other(
         qtbot.keyClick(window.labeling, Qt.Key.Key_Return)       # next unlabelled
         if i < len(ids) - 1:
             qtbot.waitUntil(lambda r=record: window.current_id != r, timeout=5000)
+    wait_idle(window)  # the last labels are saved in the background
     intents = ["account", "billing", "product", "technical", "other"]
     with Store.open(alice) as store:
         got = field_labels(store, "intent")

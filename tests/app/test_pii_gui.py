@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCursor
 
 from curator.app.pii_view import PII_COLORS
+from curator.core.checks.models import ModelCache
 from curator.core.checks.pii import PiiSettings
 from curator.core.store import Store
 
@@ -19,7 +20,7 @@ from curator.core.store import Store
 @pytest.fixture
 def pii_window(qtbot, window, wait_idle, demo_project: Path, pii_analyzer):  # type: ignore[no-untyped-def]
     """The window on the demo project after a scan for personal data."""
-    window._pii_analyzer = (PiiSettings(), pii_analyzer, [])  # the model loads once a session
+    window.models = ModelCache(pii_analyzer=pii_analyzer, pii_settings=PiiSettings())
     assert window.open_project(demo_project)
     wait_idle(window)
     qtbot.keyClick(window.table, Qt.Key.Key_P,

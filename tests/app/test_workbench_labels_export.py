@@ -39,6 +39,7 @@ def test_labelling_panel_key_saves_for_the_window_user(
     assert window.labeling.hasFocus()
     qtbot.keyClick(window.labeling, Qt.Key.Key_2)  # intent: billing
     record_id = window.current_id
+    wait_idle(window)  # saved by the window's writer, in the background
     with Store.open(demo_project) as store:
         mine = [(lab.field, lab.value) for lab in labels_for(store, record_id, "tester")]
     assert ("intent", "billing") in mine
