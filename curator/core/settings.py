@@ -72,8 +72,7 @@ def set_project_setting(store: Store, key: str, value: Any, actor: str) -> Any:
     elif key == "max_tokens":
         if value is not None and (not isinstance(value, int) or value < 1):
             raise CuratorError("max_tokens is a whole number of tokens (or null).")
-    elif key == "guidelines":
-        if not isinstance(value, str):
-            raise CuratorError("guidelines is a Markdown text (a JSON string).")
+    elif key == "guidelines" and not isinstance(value, str):
+        raise CuratorError("guidelines is a Markdown text (a JSON string).")
     store.set_setting(key, value, actor)
     return value

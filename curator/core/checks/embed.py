@@ -101,8 +101,8 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(self._threads)
         device = self._device or ("cuda" if torch.cuda.is_available() else "cpu")
         model = SentenceTransformer(str(path), device=device, local_files_only=True)
-        getter = getattr(model, "get_embedding_dimension", None) or getattr(
-            model, "get_sentence_embedding_dimension")
+        getter = (getattr(model, "get_embedding_dimension", None)
+                  or model.get_sentence_embedding_dimension)
         self.dim = int(getter() or 384)
         return model
 

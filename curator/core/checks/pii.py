@@ -281,7 +281,7 @@ def build_analyzer(settings: PiiSettings | None = None) -> tuple[Analyzer, list[
                 # The parser is not used by Presidio (entities, tokens and lemmas are);
                 # leaving it out changes no result and saves about a third of the time.
                 nlp = spacy.load(resolved, exclude=["parser"])
-            except Exception as exc:  # a broken or incompatible model package
+            except Exception as exc:  # noqa: BLE001 - a broken or incompatible model package
                 warnings.append(f'The spaCy model "{settings.model}" could not be loaded '
                                 f"({exc}); only patterns are checked.")
             else:
@@ -457,7 +457,7 @@ def detect_job(texts: Sequence[str], analyzer: Analyzer,
         results = (future.result() for future in futures)
     done = 0
     try:
-        for part, found in zip(chunks, results):
+        for part, found in zip(chunks, results, strict=True):
             new = [(h, spans) for (h, _), spans in zip(part, found, strict=True)]
             known.update(new)
             if cache is not None:

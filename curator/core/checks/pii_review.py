@@ -82,7 +82,7 @@ def move_offset(moves: Sequence[tuple[int, int, int, int]], start: int, end: int
                 ) -> tuple[int, int] | None:
     """Where ``start..end`` is after the replacements; None if a replacement ate it."""
     shift = 0
-    for a, b, c, d in moves:
+    for a, b, _c, d in moves:
         if start < b and a < end:
             return None
         if b <= start:
@@ -198,7 +198,7 @@ def redact(store: Store, finding_ids: Sequence[int], actor: str) -> RedactUndo:
             "FROM findings WHERE record_id = ? AND kind = 'pii'", (record_id,))}
         after = copy.deepcopy(before)
         groups: dict[tuple[int, int | None], list[tuple[str, int, int]]] = {}
-        for fid, _rid, code, message, start, end, detail in chosen:
+        for _fid, _rid, code, message, start, end, detail in chosen:
             part = json.loads(detail).get("part") if detail else None
             groups.setdefault((message, part), []).append((code, start, end))
         moved: dict[int, tuple[int, int] | None] = {}

@@ -2,9 +2,10 @@
 
 ``import presidio_analyzer`` pulls in Hugging Face transformers and torch (its optional
 transformers NLP engine and its GPU probe import them at module level, and spaCy's thinc
-imports torch when it finds it): 6-9 s on two cores before the first text is analysed, paid by every scan, every redacting export and
-the export dialog's preview. ``presidio_anonymizer`` imports the analyzer too, through
-an Azure operator Curator never uses. Curator runs Presidio with spaCy only.
+imports torch when it finds it): 6-9 s on two cores before the first text is analysed,
+paid by every scan, every redacting export and the export dialog's preview.
+``presidio_anonymizer`` imports the analyzer too, through an Azure operator Curator
+never uses. Curator runs Presidio with spaCy only.
 
 While Presidio is imported, ``sys.modules[name] = None`` makes those optional imports
 fail at once (the import system's documented way to block a module), and Presidio takes

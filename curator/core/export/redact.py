@@ -99,10 +99,10 @@ class Redactor:
     def _text(self, text: str, spans: list[Span]) -> str:
         located: list[tuple[int, int, str]] = []
         for span in sorted(spans, key=lambda s: (s.start, s.end)):
-            if span.text is None or text[span.start:span.end] == span.text:
-                if 0 <= span.start < span.end <= len(text):
-                    located.append((span.start, span.end, span.entity))
-                    continue
+            if (span.text is None or text[span.start:span.end] == span.text) and (
+                    0 <= span.start < span.end <= len(text)):
+                located.append((span.start, span.end, span.entity))
+                continue
             self.stale += 1
             if span.text:
                 at = text.find(span.text)

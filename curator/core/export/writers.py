@@ -106,7 +106,7 @@ def encode(line: dict[str, Any]) -> bytes:
 
 def _open(path: Path) -> IO[bytes]:
     """Open a file for writing (tests replace this to simulate a full disk)."""
-    return open(path, "wb")  # noqa: SIM115 - closed by write_file
+    return open(path, "wb")  # closed by write_file
 
 
 def write_file(path: Path, chunks: list[bytes]) -> str:

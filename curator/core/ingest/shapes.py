@@ -190,7 +190,7 @@ def read_sharegpt(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversat
         messages.append({"role": "system", "content": obj["system"]})
     calls = 0
     last_call: list[str] = []
-    for index, turn in enumerate(turns):
+    for turn in turns:
         if not isinstance(turn, dict):
             messages.append(turn)
             continue
