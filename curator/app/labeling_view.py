@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from curator.app.operations import Submit, alive, run_at_once
 from curator.app.record_view import Card
 from curator.core import operations
+from curator.core.jsontext import compact
 from curator.core.labeling import assignment, labels, schema
 from curator.core.labeling.schema import LabelField
 from curator.core.store import Store
@@ -111,7 +112,7 @@ class FieldBox(Card):
         self.buttons: dict[str, QPushButton] = {}   # dumped choice -> button
         self.editor: QPlainTextEdit | None = None
         self._keys = fld.keys()
-        self._key_of = {schema.dump_value(v): k for k, v in self._keys.items()}
+        self._key_of = {compact(v): k for k, v in self._keys.items()}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 12, 10)
         layout.setSpacing(6)
@@ -155,7 +156,7 @@ class FieldBox(Card):
         self.set_active(False)
 
     def _button(self, choice: Any) -> QPushButton:
-        dumped = schema.dump_value(choice)
+        dumped = compact(choice)
         key = self._key_of.get(dumped)
         shows_key = key and str(choice) != key  # a rating's key is its own number
         button = QPushButton(f"{key}   {choice}" if shows_key else str(choice))
@@ -189,7 +190,7 @@ class FieldBox(Card):
 
     def show_value(self, value: Any) -> None:
         self.value = value
-        chosen = {schema.dump_value(v) for v in (value if isinstance(value, list) else
+        chosen = {compact(v) for v in (value if isinstance(value, list) else
                                                  [value] if value is not None else [])}
         for dumped, button in self.buttons.items():
             button.setChecked(dumped in chosen)

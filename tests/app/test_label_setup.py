@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMessageBox
 
 from curator.app.label_setup import DESCRIPTION, KEY, STATUS, VALUE, BatchDialog, SchemaDialog
+from curator.core.jsontext import compact
 from curator.core.labeling import assignment as asg
 from curator.core.labeling import labels as lab
 from curator.core.labeling import schema as sch
@@ -165,7 +166,7 @@ def test_archive_an_option_keeps_its_labels(qtbot, demo: Store) -> None:  # type
     value = sch.load_value(used.most_common(1)[0][0])
     labelled = [r for (r,) in demo.db.execute(
         "SELECT l.record_id FROM labels l JOIN label_fields f ON f.id = l.field_id "
-        "WHERE f.name = 'intent' AND l.value = ?", (sch.dump_value(value),))]
+        "WHERE f.name = 'intent' AND l.value = ?", (compact(value),))]
     total = demo.db.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
 
     dialog = schema_dialog(qtbot, demo)

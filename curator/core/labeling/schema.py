@@ -116,9 +116,6 @@ class StaleLabel:
 # -- values --------------------------------------------------------------------------
 
 
-#: A value as the JSON text stored in the project (the one compact form; the name stays
-#: for the window's imports).
-dump_value = compact
 
 
 def load_value(text: str) -> Any:
