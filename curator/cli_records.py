@@ -75,8 +75,10 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
                 source: str | None, invalid: bool | None, search: str | None, sort: str,
                 limit: int | None, as_json: bool) -> None:
         """List PROJECT's records as the window's table shows them, filtered."""
+        from curator.core.labeling.labels import table_labels
         from curator.core.store.browse import RecordFilter, query_ids, table_rows
 
+        viewer = actor_name()
         with open_store(project) as store:
             source_id = None
             if source is not None:
@@ -95,7 +97,7 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
             items: list[dict[str, Any]] = []
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                rows = table_rows(store, chunk, viewer=actor_name())
+                rows = table_rows(store, chunk, lambda ids: table_labels(store, ids, viewer))
                 items.extend(_record_item(rows[i]) for i in chunk if i in rows)
         if as_json:
             emit(items)

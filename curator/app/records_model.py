@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from curator.core.labeling.labels import table_labels
 from curator.core.store import Store
 from curator.core.store.browse import table_rows
 
@@ -77,7 +78,8 @@ class RecordTableModel(QAbstractTableModel):
         rows = self._pages.get(page)
         if rows is None:
             ids = self.ids[page * PAGE:(page + 1) * PAGE]
-            rows = table_rows(self.store, list(ids), self.viewer)
+            store, viewer = self.store, self.viewer
+            rows = table_rows(store, list(ids), lambda ids: table_labels(store, ids, viewer))
             self._pages[page] = rows
             if len(self._pages) > CACHE_PAGES:
                 self._pages.popitem(last=False)
@@ -87,10 +89,10 @@ class RecordTableModel(QAbstractTableModel):
 
     # -- Qt model ------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.ids)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,

@@ -534,8 +534,14 @@ def test_cancel_leaves_nothing(project: Store, tmp_path: Path) -> None:
 
 # -- readiness -------------------------------------------------------------------------------
 
+def checklist(store: Store, options: ExportOptions, **agreement: Any) -> dict[str, Any]:
+    """The readiness items by id, for a plan of ``options``."""
+    counts = plan_export(store, options).counts
+    return {i["id"]: i for i in readiness(store, options, counts, agreement or None)}
+
+
 def test_readiness_items(project: Store, tmp_path: Path) -> None:
-    items = {i["id"]: i for i in readiness(project, ExportOptions())}
+    items = checklist(project, ExportOptions())
     assert list(items) == ["eval_holdout", "schema_errors", "pii", "agreement",
                            "contradictions", "size", "versioned"]
     assert not items["eval_holdout"]["ok"] and items["schema_errors"]["ok"]
@@ -543,14 +549,13 @@ def test_readiness_items(project: Store, tmp_path: Path) -> None:
     assert not items["size"]["ok"] and items["size"]["severity"] == "warning"
     assert not items["versioned"]["ok"]
     add_labels(project, "topic", {rid(project, "r000"): ["a", "a"]})
-    assert not {i["id"]: i for i in readiness(project, ExportOptions())}["agreement"]["ok"]
-    good = readiness(project, ExportOptions(), agreement={"topic": {
-        "krippendorff_alpha": 0.81}})
-    assert {i["id"]: i for i in good}["agreement"]["ok"]
+    assert not checklist(project, ExportOptions())["agreement"]["ok"]
+    good = checklist(project, ExportOptions(), topic={"krippendorff_alpha": 0.81})
+    assert good["agreement"]["ok"]
     report = do_export(project, tmp_path / "out", eval_fraction=0.1,
                        accept=["size", "versioned"])
     assert report.warnings_accepted == ["size", "versioned"]
-    items = {i["id"]: i for i in readiness(project, ExportOptions(eval_fraction=0.1))}
+    items = checklist(project, ExportOptions(eval_fraction=0.1))
     assert items["versioned"]["ok"] and items["eval_holdout"]["ok"]
 
 

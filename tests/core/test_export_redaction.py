@@ -11,7 +11,7 @@ import pytest
 
 from curator.core.checks import pii
 from curator.core.checks.scan import scan
-from curator.core.export import ExportOptions, export, readiness
+from curator.core.export import ExportOptions, export, plan_export, readiness
 from curator.core.jobs import run_job
 from curator.core.labeling.assignment import add_annotator
 from curator.core.labeling.labels import set_label
@@ -201,5 +201,7 @@ def test_scanned_texts_are_not_analysed_again(make_project, tmp_path: Path, pii_
 
 def test_readiness_names_what_redaction_does_not_read(make_project) -> None:  # type: ignore[no-untyped-def]
     store = make_project(chat(99), scanned=False)
-    item = {i["id"]: i for i in readiness(store, ExportOptions(pii="redact"))}["pii"]
+    options = ExportOptions(pii="redact")
+    checklist = readiness(store, options, plan_export(store, options).counts)
+    item = {i["id"]: i for i in checklist}["pii"]
     assert "not scanned" in item["detail"] and "tool-call ids" in item["detail"]

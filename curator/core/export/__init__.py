@@ -1,9 +1,9 @@
 """Export: filters, splits, redaction, writers, manifest and dataset card.
 
-Public API (see docs/_pending/export.md)::
+Public API::
 
     plan_export(store, options) -> Plan                      # live counts, no writing
-    readiness(store, options, counts=None, agreement=None) -> list[dict]
+    readiness(store, options, counts, agreement=None) -> list[dict]   # counts: a plan's
     export(store, outdir, options, actor, overwrite=False, agreement=None)
         -> Job[ExportReport]
     export_from_manifest(store, manifest_path, outdir, actor, overwrite=False)

@@ -74,13 +74,10 @@ def _agreement(store: Store, agreement: Mapping[str, Any] | None,
     return True, f"{shown} (threshold {threshold:.2f})" + ("" if pilot else "; no pilot batch")
 
 
-def readiness(store: Store, options: ExportOptions, counts: Mapping[str, int] | None = None,
+def readiness(store: Store, options: ExportOptions, counts: Mapping[str, int],
               agreement: Mapping[str, Any] | None = None,
               threshold: float = AGREEMENT_THRESHOLD) -> list[dict[str, Any]]:
-    """The checklist for exporting with ``options`` (``counts`` from a plan)."""
-    if counts is None:
-        from curator.core.export.job import plan_export
-        counts = plan_export(store, options).counts
+    """The checklist for exporting with ``options`` (``counts`` per split, from a plan)."""
     items: list[dict[str, Any]] = []
 
     def add(id_: str, ok: bool, detail: str, severity: str = "warning") -> None:

@@ -9,6 +9,7 @@ value when there is one, else the value every annotator who labelled it agrees o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -372,3 +373,27 @@ def _short(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def table_labels(store: Store, ids: list[int], viewer: str | None) -> dict[int, str]:
+    """The records table's labels: final labels, or only the viewer's own labels while
+    blind batches exist and the viewer is not an adjudicator (no peeking)."""
+    if not ids or store.db.execute("SELECT 1 FROM label_fields LIMIT 1").fetchone() is None:
+        return {}
+    blind = store.db.execute("SELECT 1 FROM batches WHERE blind LIMIT 1").fetchone()
+    role = store.db.execute("SELECT role FROM annotators WHERE name = ?",
+                            (viewer,)).fetchone() if viewer else None
+    if blind is None or (role is not None and role[0] == "adjudicator"):
+        return label_summaries(store, ids)
+    marks = ",".join("?" * len(ids))
+    out: dict[int, list[str]] = {}
+    for rid, name, value in store.db.execute(
+            f"SELECT l.record_id, f.name, l.value FROM labels l "
+            f"JOIN label_fields f ON f.id = l.field_id JOIN annotators a ON a.id = "
+            f"l.annotator_id WHERE a.name = ? AND f.kind != 'text' AND NOT f.archived "
+            f"AND l.record_id IN ({marks}) ORDER BY f.position", [viewer or "", *ids]):
+        shown = json.loads(value)
+        if isinstance(shown, list):
+            shown = "+".join(map(str, shown))
+        out.setdefault(rid, []).append(f"{name}: {shown}")
+    return {rid: " · ".join(parts) for rid, parts in out.items()}

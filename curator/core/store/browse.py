@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,9 +91,14 @@ def query_ids(store: Store, flt: RecordFilter) -> array[int]:
     return ids
 
 
-def table_rows(store: Store, ids: Sequence[int], viewer: str | None = None
+def table_rows(store: Store, ids: Sequence[int],
+               labels: Callable[[list[int]], Mapping[int, str]] | None = None
                ) -> dict[int, dict[str, Any]]:
-    """What the records table shows for ``ids``: key, preview, review, findings, tokens."""
+    """What the records table shows for ``ids``: key, preview, review, findings, tokens.
+
+    ``labels`` gives the Labels column for a list of ids (the labelling module's
+    ``table_labels``, which knows who may see what); the store layer does not decide that.
+    """
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
@@ -109,36 +114,10 @@ def table_rows(store: Store, ids: Sequence[int], viewer: str | None = None
             f"SELECT record_id, kind, COUNT(*) FROM findings WHERE status = 'open' AND "
             f"record_id IN ({marks}) GROUP BY record_id, kind", list(ids)):
         rows[rid]["findings"][kind] = count
-    for rid, text in _labels_column(store, list(ids), viewer).items():
+    for rid, text in (labels(list(ids)) if labels is not None else {}).items():
         if rid in rows:
             rows[rid]["labels"] = text
     return rows
-
-
-def _labels_column(store: Store, ids: list[int], viewer: str | None) -> dict[int, str]:
-    """The records table's labels: final labels, or only the viewer's own labels while
-    blind batches exist and the viewer is not an adjudicator (no peeking)."""
-    if not ids or store.db.execute("SELECT 1 FROM label_fields LIMIT 1").fetchone() is None:
-        return {}
-    from curator.core.labeling.labels import label_summaries
-
-    blind = store.db.execute("SELECT 1 FROM batches WHERE blind LIMIT 1").fetchone()
-    role = store.db.execute("SELECT role FROM annotators WHERE name = ?",
-                            (viewer,)).fetchone() if viewer else None
-    if blind is None or (role is not None and role[0] == "adjudicator"):
-        return label_summaries(store, ids)
-    marks = ",".join("?" * len(ids))
-    out: dict[int, list[str]] = {}
-    for rid, name, value in store.db.execute(
-            f"SELECT l.record_id, f.name, l.value FROM labels l "
-            f"JOIN label_fields f ON f.id = l.field_id JOIN annotators a ON a.id = "
-            f"l.annotator_id WHERE a.name = ? AND f.kind != 'text' AND NOT f.archived "
-            f"AND l.record_id IN ({marks}) ORDER BY f.position", [viewer or "", *ids]):
-        shown = json.loads(value)
-        if isinstance(shown, list):
-            shown = "+".join(map(str, shown))
-        out.setdefault(rid, []).append(f"{name}: {shown}")
-    return {rid: " · ".join(parts) for rid, parts in out.items()}
 
 
 def record_detail(store: Store, record_id: int) -> dict[str, Any]:
