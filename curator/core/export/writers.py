@@ -194,7 +194,7 @@ def check_not_project(outdir: Path, project: Path) -> None:
         if target == path or target in path.parents:
             raise CuratorError(
                 f"{outdir} holds the project {project.name}; an export there could replace "
-                f"it. Choose a folder outside it, e.g. {project.parent / 'export'}. "
+                f"it. Choose a folder of its own, e.g. {project.parent / 'export'}. "
                 "Nothing was written.")
 
 
