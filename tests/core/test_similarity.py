@@ -112,11 +112,11 @@ def test_short_answers_are_compared_as_labels() -> None:
     assert sim.short_answer("positive.", 3) == "positive"
     assert sim.short_answer("this is a long answer", 3) is None
     config = sim.DEFAULTS
-    assert sim._conflict("positive.", "positive", 0.5, config, 3) is None
-    assert sim._conflict("positive", "negative", 0.95, config, 3) == "answer"
-    assert sim._conflict("a long answer here", "another long one here", 0.2, config, 3) \
+    assert sim.conflict_reason("positive.", "positive", 0.5, config, 3) is None
+    assert sim.conflict_reason("positive", "negative", 0.95, config, 3) == "answer"
+    assert sim.conflict_reason("a long answer here", "another long one here", 0.2, config, 3) \
         == "output"
-    assert sim._conflict("a long answer here", "another long one here", 0.9, config, 3) \
+    assert sim.conflict_reason("a long answer here", "another long one here", 0.9, config, 3) \
         is None
 
 
