@@ -193,12 +193,8 @@ class FieldsEditor(QWidget):
 
     def _fill(self, fld: LabelField | None) -> None:
         self.pages.setCurrentIndex(FORM)
-        self.form.fill(fld, self._label_count(fld) if fld else 0)
+        self.form.fill(fld, schema.label_count(self.store, fld.id) if fld else 0)
         self._update_buttons()
-
-    def _label_count(self, fld: LabelField) -> int:
-        return int(self.store.db.execute("SELECT COUNT(*) FROM labels WHERE field_id = ?",
-                                         (fld.id,)).fetchone()[0])
 
     def _update_buttons(self) -> None:
         self.form.update_buttons()

@@ -370,7 +370,7 @@ def edit_field(store: Store, name: str, *, new_name: str | None = None,
         if kind is not None and kind != before.kind:
             if kind not in KINDS:
                 raise CuratorError(f'Unknown field kind "{kind}".')
-            if _label_count(store, before.id):
+            if label_count(store, before.id):
                 raise CuratorError(f'"{before.name}" already has labels, so its kind cannot '
                                    "change. Add a new field instead.")
             after = replace(after, kind=kind, options=(), scale=None)
@@ -416,7 +416,8 @@ def archive_option(store: Store, name: str, value: str, archived: bool = True,
         return edit_field(store, name, options=options, actor=actor)
 
 
-def _label_count(store: Store, field_id: int) -> int:
+def label_count(store: Store, field_id: int) -> int:
+    """How many labels a field holds (all annotators, all records)."""
     return int(store.db.execute("SELECT COUNT(*) FROM labels WHERE field_id = ?",
                                 (field_id,)).fetchone()[0])
 
