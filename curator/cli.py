@@ -21,6 +21,7 @@ import click
 from curator import __version__
 from curator.core.errors import Cancelled, CuratorError, explain_os_error
 from curator.core.jobs import Job, Progress, run_job
+from curator.core.text import plural
 from curator.core.vocabulary import FORMATS, PROFILE_CHOICES
 
 R = TypeVar("R")
@@ -139,8 +140,9 @@ def import_command(project: str, files: tuple[str, ...], fmt: str, as_json: bool
             if source.skipped:
                 click.echo(f"{source.name}: skipped, {source.skipped_reason}")
                 continue
-            click.echo(f"{source.name}: {source.records:,} records ({source.valid:,} valid, "
-                       f"{source.invalid:,} invalid, {source.blank_lines:,} blank lines)")
+            click.echo(f"{source.name}: {plural(source.records, 'record')} ({source.valid:,} "
+                       f"valid, {source.invalid:,} invalid, "
+                       f"{plural(source.blank_lines, 'blank line')})")
             for error in source.errors[:10]:
                 click.echo(f"  {error['message']}")
             if source.invalid > 10:
@@ -189,15 +191,15 @@ def scan(project: str, only: str, profile: str | None, max_tokens: int | None,
         emit(report.model_dump())
         return
     if "schema" in checks:
-        click.echo(f"Checked {report.records:,} records (profile: {report.profile}).")
+        click.echo(f"Checked {plural(report.records, 'record')} (profile: {report.profile}).")
         for code, count in report.codes.items():
             click.echo(f"  {count:>7,}  {code}")
         if not report.codes:
             click.echo("  No problems found.")
     if report.pii is not None:
         pii = report.pii
-        click.echo(f"Personal data: {pii['findings']:,} suspected spans in "
-                   f"{pii['distinct_texts']:,} distinct texts (model: {pii['model']}).")
+        click.echo(f"Personal data: {plural(pii['findings'], 'suspected span')} in "
+                   f"{plural(pii['distinct_texts'], 'distinct text')} (model: {pii['model']}).")
         for code, count in pii["codes"].items():
             click.echo(f"  {count:>7,}  {code}")
     if report.similarity is not None:
@@ -212,8 +214,8 @@ def scan(project: str, only: str, profile: str | None, max_tokens: int | None,
     billing = report.tokens.get("billing", {})
     if billing.get("examples"):
         click.echo(f"Tokens: ~{billing['billing_tokens']:,} billed per epoch, "
-                   f"{billing['epochs']} epochs by default, ~{billing['charged_tokens']:,} "
-                   "charged (OpenAI cookbook estimate).")
+                   f"{plural(billing['epochs'], 'epoch')} by default, "
+                   f"~{billing['charged_tokens']:,} charged (OpenAI cookbook estimate).")
 
 
 @cli.command()
@@ -233,7 +235,7 @@ def findings(project: str, kind: str | None, status: str | None, as_json: bool) 
     for item in items:
         where = item["record"] or "(dataset)"
         click.echo(f"{where}\t{item['severity']}\t{item['code']}\t{item['description']}")
-    click.echo(f"{len(items):,} findings", err=True)
+    click.echo(plural(len(items), "finding"), err=True)
 
 
 @cli.command()
@@ -247,7 +249,7 @@ def stats(project: str, as_json: bool) -> None:
     if as_json:
         emit(numbers)
         return
-    click.echo(f"{numbers['records']:,} records: {numbers['valid']:,} valid, "
+    click.echo(f"{plural(numbers['records'], 'record')}: {numbers['valid']:,} valid, "
                f"{numbers['invalid']:,} invalid; {numbers['reviewed']:,} reviewed")
     for key, count in numbers["findings_by_code"].items():
         click.echo(f"  {count:>7,}  {key}")
@@ -303,8 +305,8 @@ def demo(project: str | None, no_gui: bool, screenshot: str | None) -> None:
     with open_store(str(path)) as store:
         numbers = store.stats()
         items = store.findings()
-    click.echo(f"{numbers['records']} records ({numbers['invalid']} could not be read); "
-               f"{sum(numbers['findings'].values())} open findings:")
+    click.echo(f"{plural(numbers['records'], 'record')} ({numbers['invalid']:,} could not be "
+               f"read); {plural(sum(numbers['findings'].values()), 'open finding')}:")
     for item in items:
         where = item["record"] or "(dataset)"
         click.echo(f"  {where}: {item['description']}")
@@ -431,7 +433,8 @@ def export_command(project: str, outdir: str, val_fraction: float, eval_fraction
         emit(report.model_dump(mode="json"))
         return
     counts = ", ".join(f"{name} {n:,}" for name, n in report.counts.items() if n)
-    click.echo(f"Exported {sum(report.counts.values()):,} examples ({counts}) to {outdir}")
+    click.echo(f"Exported {plural(sum(report.counts.values()), 'example')} ({counts}) to "
+               f"{outdir}")
     left_out = {k: v for k, v in report.excluded.items() if v}
     if left_out:
         click.echo("Left out: " + ", ".join(f"{k} {v:,}" for k, v in left_out.items()))
@@ -456,21 +459,39 @@ def labels_import(project: str, file: str, as_json: bool) -> None:
         report = drive(import_labels(store, Path(file), actor=actor_name()))
     if as_json:
         emit(report.model_dump(mode="json"))
-        return
-    click.echo(f"Read {report.rows:,} rows: {report.labels_set:,} labels set, "
-               f"{report.labels_unchanged:,} unchanged.")
-    if report.created_fields:
-        click.echo("New fields: " + ", ".join(
-            f"{f['name']} ({f['kind']})" for f in report.created_fields))
-    if report.created_annotators:
-        click.echo("New annotators: " + ", ".join(report.created_annotators))
-    if report.unknown_records:
-        click.echo(f"{len(report.unknown_records):,} rows name records not in the project "
-                   f"(e.g. {report.unknown_records[0]}).", err=True)
-    for row in report.rejected[:20]:
-        click.echo(f"  line {row.line}: {row.reason}", err=True)
-    if len(report.rejected) > 20:
-        click.echo(f"  ... and {len(report.rejected) - 20:,} more rejected rows", err=True)
+    else:
+        click.echo(f"Read {plural(report.rows, 'row')}: {plural(report.labels_set, 'label')} "
+                   f"set, {report.labels_unchanged:,} unchanged.")
+        if report.created_fields:
+            click.echo("New fields: " + ", ".join(
+                f"{f['name']} ({f['kind']})" for f in report.created_fields))
+        if report.created_annotators:
+            click.echo("New annotators: " + ", ".join(report.created_annotators))
+        if report.rejected:
+            _explain_rejected(report)
+    if report.rejected:
+        sys.exit(1)
+
+
+def _explain_rejected(report: Any, examples: int = 3) -> None:
+    """The rejected rows of a labels import on stderr: how many, why, the first lines."""
+    from curator.core.labeling.transfer import REJECT_REASONS
+    from curator.core.text import printable
+
+    kept = report.rows - len(report.rejected)
+    click.echo(f"Error: {len(report.rejected):,} of {plural(report.rows, 'row')} "
+               f"{'was' if len(report.rejected) == 1 else 'were'} rejected"
+               + (f"; the other {plural(kept, 'row')} {'was' if kept == 1 else 'were'} "
+                  "imported" if kept else "") + ". Fix them and import the file again "
+               "(rows already imported are counted as unchanged):", err=True)
+    by_code: dict[str, list[Any]] = {}
+    for row in report.rejected:
+        by_code.setdefault(row.code, []).append(row)
+    for code, rows in sorted(by_code.items(), key=lambda item: (-len(item[1]), item[0])):
+        shown = "; ".join(f"line {r.line}: {printable(r.reason)}" for r in rows[:examples])
+        more = f"; and {len(rows) - examples:,} more" if len(rows) > examples else ""
+        click.echo(f"  {REJECT_REASONS.get(code, code)}: {plural(len(rows), 'row')} "
+                   f"({shown}{more})", err=True)
 
 
 @labels.command("export")
@@ -488,7 +509,7 @@ def labels_export(project: str, file: str, overwrite: bool, as_json: bool) -> No
     if as_json:
         emit(report.model_dump(mode="json"))
         return
-    click.echo(f"Wrote {report.rows:,} labels to {file}")
+    click.echo(f"Wrote {plural(report.rows, 'label')} to {file}")
 
 
 @cli.command()
@@ -519,8 +540,8 @@ def agreement(project: str, field: str, level: str | None, batch: str | None,
         return
     def fmt(value: Any) -> str:
         return "n/a" if value is None else f"{value:.3f}"
-    click.echo(f"{doc['field']} ({doc['level']}): {doc['items']:,} items, "
-               f"{doc['annotators']} annotators")
+    click.echo(f"{doc['field']} ({doc['level']}): {plural(doc['items'], 'item')}, "
+               f"{plural(doc['annotators'], 'annotator')}")
     click.echo(f"  percent agreement   {fmt(doc['percent_agreement'])}")
     click.echo(f"  Cohen's kappa (mean) {fmt(doc['cohen_kappa'])}")
     click.echo(f"  Fleiss' kappa       {fmt(doc['fleiss_kappa'])}")
@@ -553,9 +574,10 @@ def pack_export(project: str, pack_file: str, annotator: str, batch: str | None,
         emit(report.model_dump(mode="json"))
         return
     who = printable(annotator)
-    click.echo(f"Wrote {printable(pack_file, 300)}: {report.records:,} records for {who}"
-               + (f" (batch {printable(batch)})" if batch else "")
-               + (f", with their {report.labels:,} labels so far" if report.labels else "")
+    click.echo(f"Wrote {printable(pack_file, 300)}: {plural(report.records, 'record')} for "
+               f"{who}" + (f" (batch {printable(batch)})" if batch else "")
+               + (f", with their {plural(report.labels, 'label')} so far" if report.labels
+                  else "")
                + f". Send it to {who}; they open it in Curator, label, and send it back.")
 
 
@@ -576,17 +598,21 @@ def pack_import(project: str, pack_file: str, as_json: bool) -> None:
         return
     # Names and reasons come from someone else's file: printed escaped, never raw.
     click.echo(f"{printable(report.annotator)}: {report.labelled_records:,} of "
-               f"{report.records:,} records labelled; {report.merged:,} labels merged, "
+               f"{plural(report.records, 'record')} labelled; "
+               f"{plural(report.merged, 'label')} merged, "
                f"{report.unchanged:,} already here"
                + (f", {report.kept_newer:,} kept (changed here since this pack was last "
                   "seen)" if report.kept_newer else "") + ".")
     if report.schema_changed:
         click.echo("The label schema changed since the pack was handed out.", err=True)
     for reason, count in sorted(report.skipped.items()):
-        click.echo(f"  not merged, {count:,} labels: {printable(reason, 300)}", err=True)
+        click.echo(f"  not merged, {plural(count, 'label')}: {printable(reason, 300)}",
+                   err=True)
     if report.changed_records:
-        click.echo(f"  {len(report.changed_records):,} records were edited in the project "
-                   "after the pack was handed out; their labels were merged.", err=True)
+        edited = len(report.changed_records)
+        click.echo(f"  {plural(edited, 'record')} {'was' if edited == 1 else 'were'} edited "
+                   "in the project after the pack was handed out; their labels were merged.",
+                   err=True)
 
 
 @pack.command("status")
@@ -608,8 +634,8 @@ def pack_status_command(project: str, as_json: bool) -> None:
     for p in packs:
         click.echo(f"{printable(p.annotator, 40):<16} "
                    f"{printable(p.batch or 'all batches', 40):<16} {p.status:<11} "
-                   f"{p.records:>6,} records  {p.labelled_in_project:>6,} labelled  "
-                   f"{p.merged:>6,} labels merged  {printable(Path(p.path).name)}")
+                   f"{plural(p.records, 'record'):>14}  {p.labelled_in_project:>6,} labelled  "
+                   f"{plural(p.merged, 'label'):>13} merged  {printable(Path(p.path).name)}")
 
 
 def explicit_actor() -> str | None:

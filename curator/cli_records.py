@@ -13,15 +13,12 @@ from typing import Any
 import click
 
 from curator.core.errors import CuratorError
+from curator.core.text import plural
 
 #: The states ``curator review --state`` takes, and what the project stores for each.
 REVIEW_CHOICES = {"accept": "accepted", "reject": "rejected", "needs_edit": "needs-edit",
                   "unreviewed": "unreviewed"}
 FINDING_ACTIONS = ("dismiss", "confirm", "reopen", "resolve", "allow", "redact")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def record_ids(store: Any, keys: tuple[str, ...]) -> dict[str, int]:
@@ -35,7 +32,7 @@ def record_ids(store: Any, keys: tuple[str, ...]) -> dict[str, int]:
     missing = [k for k in keys if k not in found]
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise CuratorError(f"No record called {shown} ({_plural(len(missing), 'key')} not "
+        raise CuratorError(f"No record called {shown} ({plural(len(missing), 'key')} not "
                            "found; `curator records PROJECT` lists them). Nothing was changed.")
     return found
 
@@ -106,7 +103,7 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
             found = ", ".join(f"{k} {n}" for k, n in item["findings"].items())
             preview = (item["preview"] or "").replace("\n", " ")[:60]
             click.echo(f"{item['record']}\t{item['review']}\t{found or '-'}\t{preview}")
-        click.echo(_plural(len(items), "record"), err=True)
+        click.echo(plural(len(items), "record"), err=True)
 
     @cli.command()
     @click.argument("project", type=click.Path(exists=True, dir_okay=False))
@@ -133,8 +130,9 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
         if as_json:
             emit(report)
             return
-        click.echo(f"{_plural(changed, 'record')} now {stored}"
-                   + (f" ({len(ids) - changed:,} already were)." if changed < len(ids) else "."))
+        same = len(ids) - changed
+        click.echo(f"{plural(changed, 'record')} now {stored}"
+                   + (f" ({same:,} already {'was' if same == 1 else 'were'})." if same else "."))
 
     @cli.command()
     @click.argument("project", type=click.Path(exists=True, dir_okay=False))
@@ -188,7 +186,7 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
         if as_json:
             emit(report)
             return
-        click.echo(f"{action.capitalize()}: {_plural(len(finding_ids), 'finding')}.")
+        click.echo(f"{action.capitalize()}: {plural(len(finding_ids), 'finding')}.")
 
     @cli.command()
     @click.argument("project", type=click.Path(exists=True, dir_okay=False))
@@ -271,7 +269,7 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
         if as_json:
             emit(report)
             return
-        click.echo(f'Batch "{made.name}": {_plural(made.records, "record")} for '
+        click.echo(f'Batch "{made.name}": {plural(made.records, "record")} for '
                    f"{', '.join(people)}, each labelled by {made.overlap}"
                    + (" (pilot)" if made.pilot else "") + (", blind." if made.blind else "."))
 
@@ -290,7 +288,7 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
             emit(found)
             return
         for b in found:
-            click.echo(f"{b['name']}\t{b['records']:,} records\toverlap {b['overlap']}"
+            click.echo(f"{b['name']}\t{plural(b['records'], 'record')}\toverlap {b['overlap']}"
                        + ("\tpilot" if b["pilot"] else "") + ("\tblind" if b["blind"] else ""))
 
 

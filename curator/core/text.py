@@ -1,4 +1,4 @@
-"""Text from untrusted files, made safe to print, show or store in a message.
+"""Text for people: from untrusted files, made safe to print; counts in good English.
 
 A name or reason read from a file someone sent (an annotation pack's project name, an
 annotator, a refusal that quotes a value) may hold terminal escape codes ("ESC[2J" clears
@@ -44,3 +44,11 @@ def printable(text: object, limit: int = 200) -> str:
         out.append(piece)
         size += len(piece)
     return "".join(out)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``count`` and ``word`` in good English: ``1 row``, ``2 rows``, ``1,200 labels``.
+
+    ``many`` is the plural when adding "s" is wrong (``plural(n, "entry", "entries")``).
+    """
+    return f"{count:,} {word if count == 1 else many or word + 's'}"

@@ -44,9 +44,27 @@ TEXT_LENGTH = 100
 TEXT_DISTINCT = 50
 
 
+#: Why a row of a labels file is rejected: each ``RejectedRow.code``, in words.
+REJECT_REASONS = {
+    "not_json": "not JSON",
+    "not_object": "not an object with record, annotator, field, value",
+    "missing_cell": "empty record, annotator or field",
+    "no_value": "no value",
+    "unknown_record": "record not in the project",
+    "unreadable_record": "record that could not be read as an example",
+    "archived_field": "archived field",
+    "invalid_value": "value the field does not accept",
+    "conflicting_value": "second, different value for the same record, annotator and field",
+}
+
+
 class RejectedRow(BaseModel):
+    """A row that was not imported: its line, why (``code``, one of
+    :data:`REJECT_REASONS`) and the reason in full."""
+
     line: int
     reason: str
+    code: str = "invalid_value"
 
 
 class LabelImportReport(BaseModel):
@@ -119,11 +137,13 @@ def _jsonl_rows(path: Path, report: LabelImportReport) -> Iterator[Row]:
             try:
                 item = json.loads(text)
             except json.JSONDecodeError as exc:
-                report.rejected.append(RejectedRow(line=number, reason=f"not JSON: {exc.msg}"))
+                report.rejected.append(RejectedRow(line=number, reason=f"not JSON: {exc.msg}",
+                                                   code="not_json"))
                 continue
             if not isinstance(item, dict):
                 report.rejected.append(RejectedRow(
-                    line=number, reason="not an object with record, annotator, field, value"))
+                    line=number, reason="not an object with record, annotator, field, value",
+                    code="not_object"))
                 continue
             record, annotator, name = ("" if p is None else str(p).strip()
                                        for p in (item.get(c) for c in
@@ -244,10 +264,11 @@ def import_labels(store: Store, path: str | Path, actor: str = "import"
         for done, (line, key, person, name, raw) in enumerate(usable, start=1):
             if done % 2000 == 0:
                 yield Progress(done, len(rows), f"{path.name}: row {done}")
-            reason = _store_row(store, report, seen, records, known, people, origin, actor,
-                                line, key, person, name, raw)
-            if reason:
-                report.rejected.append(RejectedRow(line=line, reason=reason))
+            rejected = _store_row(store, report, seen, records, known, people, origin, actor,
+                                  line, key, person, name, raw)
+            if rejected:
+                report.rejected.append(RejectedRow(line=line, code=rejected[0],
+                                                   reason=rejected[1]))
     report.rejected.sort(key=lambda r: r.line)
     yield Progress(len(rows), len(rows), f"{path.name}: done")
     return report
@@ -259,9 +280,10 @@ def _check_cells(rows: list[Row], report: LabelImportReport) -> list[Row]:
         line, key, person, name, raw = row
         empty = [c for c, v in zip(COLUMNS, (key, person, name), strict=False) if not v]
         if empty:
-            report.rejected.append(RejectedRow(line=line, reason=f"no {empty[0]}"))
+            report.rejected.append(RejectedRow(line=line, reason=f"no {empty[0]}",
+                                               code="missing_cell"))
         elif _is_blank(raw):
-            report.rejected.append(RejectedRow(line=line, reason="no value"))
+            report.rejected.append(RejectedRow(line=line, reason="no value", code="no_value"))
         else:
             usable.append(row)
     return usable
@@ -282,29 +304,32 @@ def _store_row(store: Store, report: LabelImportReport,
                seen: dict[tuple[int, str, str], tuple[int, str]],
                records: dict[str, tuple[int, bool]], known: dict[str, LabelField],
                people: dict[str, int], origin: str, actor: str,
-               line: int, key: str, person: str, name: str, raw: Any) -> str | None:
-    """Store one row; the reason it was rejected, or None."""
+               line: int, key: str, person: str, name: str, raw: Any
+               ) -> tuple[str, str] | None:
+    """Store one row; why it was rejected (a code of :data:`REJECT_REASONS` and the
+    reason in full), or None."""
     if key not in records:
-        return f'no record with the key "{key}"'
+        return "unknown_record", f'no record with the key "{key}"'
     record_id, valid = records[key]
     if not valid:
-        return f'the record "{key}" could not be read as an example'
+        return "unreadable_record", f'the record "{key}" could not be read as an example'
     fld = known[name]
     if fld.archived:
-        return f'the field "{name}" is archived'
+        return "archived_field", f'the field "{name}" is archived'
     try:
         value = _convert(fld, raw)
     except CuratorError as exc:
-        return str(exc)
+        return "invalid_value", str(exc)
     if value is None:
-        return "no value"
+        return "no_value", "no value"
     text = compact(value)
     earlier = seen.get((record_id, person, name))
     if earlier is not None:
         if earlier[1] == text:
             report.labels_unchanged += 1
             return None
-        return f"line {earlier[0]} gives this record, annotator and field another value"
+        return ("conflicting_value",
+                f"line {earlier[0]} gives this record, annotator and field another value")
     seen[(record_id, person, name)] = (line, text)
     if store_label(store, record_id, fld, people[person], person, value, origin, actor):
         report.labels_set += 1
