@@ -518,8 +518,8 @@ def labels_export(project: str, file: str, overwrite: bool, as_json: bool) -> No
 @click.option("--level", type=click.Choice(["nominal", "ordinal", "interval", "ratio"]),
               help="Measurement level (default: ordinal for ratings, else nominal).")
 @click.option("--batch", help="Only labels of this batch (e.g. the pilot).")
-@click.option("--bootstrap", type=int, default=0, show_default=True,
-              help="Bootstrap samples for confidence intervals.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap samples for the 95% confidence intervals (0: none).")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @reports_errors
 def agreement(project: str, field: str, level: str | None, batch: str | None,
@@ -527,25 +527,33 @@ def agreement(project: str, field: str, level: str | None, batch: str | None,
     """How much annotators agree on FIELD (percent, Cohen, Fleiss, Krippendorff)."""
     from curator.core.labeling.agreement import field_agreement
     from curator.core.labeling.labels import ratings
+    from curator.core.labeling.measure import BOOTSTRAP_SEED
     from curator.core.labeling.schema import get_field
 
     with open_store(project) as store:
         fld = get_field(store, field)
         report = field_agreement(fld.name, fld.kind, ratings(store, fld, batch),
                                  options=fld.choices() or None, level=level,
-                                 bootstrap=bootstrap)
+                                 bootstrap=bootstrap, seed=BOOTSTRAP_SEED)
     doc = report.to_json()
     if as_json:
         emit(doc)
         return
-    def fmt(value: Any) -> str:
-        return "n/a" if value is None else f"{value:.3f}"
+    intervals = doc["ci"] or {}
+
+    def fmt(key: str) -> str:
+        value = doc[key]
+        if value is None:
+            return "n/a"
+        interval = intervals.get(key)
+        return f"{value:.3f}" + (f"  [{interval[0]:.3f}, {interval[1]:.3f}] 95% CI"
+                                 if interval else "")
     click.echo(f"{doc['field']} ({doc['level']}): {plural(doc['items'], 'item')}, "
                f"{plural(doc['annotators'], 'annotator')}")
-    click.echo(f"  percent agreement   {fmt(doc['percent_agreement'])}")
-    click.echo(f"  Cohen's kappa (mean) {fmt(doc['cohen_kappa'])}")
-    click.echo(f"  Fleiss' kappa       {fmt(doc['fleiss_kappa'])}")
-    click.echo(f"  Krippendorff alpha  {fmt(doc['krippendorff_alpha'])}")
+    click.echo(f"  percent agreement   {fmt('percent_agreement')}")
+    click.echo(f"  Cohen's kappa (mean) {fmt('cohen_kappa')}")
+    click.echo(f"  Fleiss' kappa       {fmt('fleiss_kappa')}")
+    click.echo(f"  Krippendorff alpha  {fmt('krippendorff_alpha')}")
 
 
 @cli.group()

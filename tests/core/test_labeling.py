@@ -514,3 +514,23 @@ def test_export_then_import_round_trips(project: Store, tmp_path: Path, suffix: 
 ])
 def test_new_field_kind_is_inferred(values, kind) -> None:  # type: ignore[no-untyped-def]
     assert infer_field("f", values)["kind"] == kind
+
+
+# -- agreement as the window and the command line measure it --------------------------------
+
+
+def test_default_agreement_reports_carry_the_alpha_interval(project: Store) -> None:
+    """Issue 20: "Krippendorff's α (95% CI)" showed no interval (ci was null)."""
+    from curator.core.labeling.measure import agreement_by_field, field_reports
+
+    for n in range(1, RECORDS + 1):
+        lab.set_label(project, rid(project, f"r{n}"), "tone", "alice", "polite")
+        lab.set_label(project, rid(project, f"r{n}"), "tone", "bob",
+                      "polite" if n % 3 else "rude")
+    report = field_reports(project)["tone"]
+    assert report.ci is not None and report.ci.samples >= 1000
+    low, high = report.ci.intervals["krippendorff_alpha"] or (None, None)
+    assert low is not None and high is not None and low <= high
+    doc = agreement_by_field(project)["tone"]
+    assert doc["ci"]["krippendorff_alpha"] == [low, high]
+    assert field_reports(project) == field_reports(project)        # seeded: the same twice
