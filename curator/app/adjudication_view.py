@@ -34,8 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from curator.app.labeling_view import STYLE, muted, show_value
+from curator.app.labeling_view import STYLE, show_value
 from curator.app.operations import Submit, alive, run_at_once
+from curator.app.widgets import muted
 from curator.core import operations
 from curator.core.errors import CuratorError
 from curator.core.labeling import assignment, labels, schema

@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from curator.app.dashboard import ChartPanel, is_dark
+from curator.app.dashboard import ChartPanel
+from curator.app.widgets import is_dark
 from curator.core.labeling.agreement import AgreementReport
 
 EMPTY_TEXT = ("<b>No agreement to show yet</b><br><br>Agreement appears once two or more "

@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from curator.app.widgets import is_dark
+
 REVIEW_STATES = (  # (state, legend label, colour)
     ("accepted", "Accepted", "#3a9d5d"),
     ("needs-edit", "Needs edit", "#d99a1e"),
@@ -70,10 +72,6 @@ def _unique(labels: list[str]) -> list[str]:
 
 def _n(value: int) -> str:
     return f"{value:,}"
-
-
-def is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 def _nice_max(value: int) -> int:

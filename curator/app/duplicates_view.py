@@ -60,6 +60,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from curator.app.widgets import is_dark
+
 KIND_WORDS = {"contradiction": "Contradiction", "exact": "Exact duplicate",
               "near": "Near duplicate"}
 FILTERS = (("All groups", ("contradiction", "exact", "near")),
@@ -72,10 +74,6 @@ MAX_MEMBERS = 12
 MAX_ROWS = 5000
 ID_ROLE = Qt.ItemDataRole.UserRole
 WORDS = re.compile(r"\s+|[^\s]+")
-
-
-def _is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 def diff_html(text: str, reference: str, colour: str) -> str:
@@ -355,7 +353,7 @@ class DuplicatesView(QWidget):
         self.heading.setText(
             f"<b>{KIND_WORDS.get(kind, kind)}</b>, {len(members)} examples"
             + (f" ({', '.join(numbers)})" if numbers else "") + f"<br>{words}")
-        dark = _is_dark(self.palette())
+        dark = is_dark(self.palette())
         colour = ("#7a2e2e" if dark else "#ffc9c2") if kind == "contradiction" else (
             "#665c1e" if dark else "#fff0a0")
         reference = members[0] if members else None
@@ -423,7 +421,7 @@ class DiversityChart(QWidget):
         for axis in chart.axes():
             chart.removeAxis(axis)
             axis.deleteLater()
-        chart.setTheme(QChart.ChartTheme.ChartThemeDark if _is_dark(self.palette())
+        chart.setTheme(QChart.ChartTheme.ChartThemeDark if is_dark(self.palette())
                        else QChart.ChartTheme.ChartThemeLight)
         chart.setBackgroundVisible(False)
         chart.setTitle(title)

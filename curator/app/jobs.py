@@ -24,7 +24,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from curator.core.errors import Cancelled, CuratorError, explain_os_error
-from curator.core.jobs import Job, run_job
+from curator.core.jobs import Job, Progress, run_job
 from curator.core.store import Store
 from curator.core.store.store import translate_sqlite_error
 
@@ -51,12 +51,16 @@ def error_message(exc: BaseException) -> str:
     return f"Curator hit an unexpected problem: {type(exc).__name__}: {exc}"
 
 
-def one_step(operation: Operation) -> JobFactory:
-    """A job of one step around ``operation`` (its result is the job's report)."""
+def one_step(operation: Operation, message: str | None = None) -> JobFactory:
+    """A job of one step around ``operation`` (its result is the job's report).
+
+    With a ``message``, the step is announced first (shown beside the progress bar).
+    """
 
     def job(store: Store) -> Job[Any]:
+        if message is not None:
+            yield Progress(0, None, message)
         return operation(store)
-        yield  # pragma: no cover - makes this a generator
 
     return job
 

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from curator.app.operations import Submit, alive, run_at_once
 from curator.app.record_view import Card
+from curator.app.widgets import muted
 from curator.core import operations
 from curator.core.jsontext import compact
 from curator.core.labeling import assignment, labels, schema
@@ -60,13 +61,6 @@ QPushButton[choice="true"]:checked {
     border-color: palette(highlight); font-weight: bold;
 }
 """
-
-
-def muted(text: str = "", wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    label.setWordWrap(wrap)
-    return label
 
 
 def show_value(value: Any) -> str:

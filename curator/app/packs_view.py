@@ -5,9 +5,10 @@ work inside one (the annotator's side: a banner says whose pack it is; only labe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,10 +25,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from curator.app.record_view import RecordView
+from curator.app.shell import Shell
 from curator.core.errors import CuratorError
 from curator.core.jobs import Job
 from curator.core.labeling.packs import (
@@ -42,9 +46,6 @@ from curator.core.labeling.packs import (
 )
 from curator.core.store import Store
 from curator.core.text import printable
-
-if TYPE_CHECKING:
-    from curator.app.main_window import MainWindow
 
 PACK_FILTER = f"Annotation packs (*{SUFFIX});;All files (*)"
 
@@ -245,11 +246,56 @@ def import_summary(report: PackImportReport) -> str:
     return "\n".join(lines)
 
 
+class PackHost(Shell, Protocol):
+    """What packs use of the window besides the :class:`Shell` (pack mode changes it)."""
+
+    @property
+    def user(self) -> str:
+        """The person at the keyboard (the coordinator, also while a pack is open)."""
+
+    @property
+    def pack_banner(self) -> PackBanner:
+        """The banner across the top of the window."""
+
+    @property
+    def record_view(self) -> RecordView:
+        """The record view (read-only in a pack)."""
+
+    @property
+    def tabs(self) -> QTabWidget:
+        """The window's tabs."""
+
+    @property
+    def pii_queue(self) -> QWidget:
+        """The Personal data tab (the coordinator's: hidden in a pack, as are the next)."""
+
+    @property
+    def duplicates_tab(self) -> QWidget:
+        """The Duplicates tab."""
+
+    @property
+    def agreement_tab(self) -> QWidget:
+        """The Agreement tab."""
+
+    @property
+    def adjudication_tab(self) -> QWidget:
+        """The Adjudication tab."""
+
+    def pack_locked_actions(self) -> list[QAction]:
+        """What an annotation pack does not allow."""
+
+    def setWindowTitle(self, title: str, /) -> None:
+        """Qt's: the window's title."""
+
+    def after_labels_merged(self) -> None:
+        """Labels arrived from a pack: refresh what shows them."""
+
+
 class PackController(QObject):
     """The window's pack actions, and pack mode when the open file is a pack."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: PackHost) -> None:
+        super().__init__(window.window())
         self.window = window
         self.info: PackInfo | None = None
         self.dialog: PacksDialog | None = None
@@ -300,7 +346,7 @@ class PackController(QObject):
         w = self.window
         if w.store is None or w.project is None:
             return
-        name, _ = QFileDialog.getSaveFileName(w, "Save a copy of the pack",
+        name, _ = QFileDialog.getSaveFileName(w.window(), "Save a copy of the pack",
                                               str(w.project), PACK_FILTER)
         if name:
             self.write_copy(Path(name))
@@ -329,13 +375,13 @@ class PackController(QObject):
             return
         if self.blocks("Handing out packs"):
             return
-        dialog = PackExportDialog(w.store, w)
+        dialog = PackExportDialog(w.store, w.window())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         annotator, batch, path = dialog.choice()
         overwrite = False
         if path.exists():
-            answer = QMessageBox.question(w, "Replace the pack?",
+            answer = QMessageBox.question(w.window(), "Replace the pack?",
                                           f"{path.name} exists. Replace it?")
             if answer != QMessageBox.StandardButton.Yes:
                 return
@@ -365,7 +411,7 @@ class PackController(QObject):
             return
         if self.blocks("Importing packs"):
             return
-        name, _ = QFileDialog.getOpenFileName(w, "Import a returned pack",
+        name, _ = QFileDialog.getOpenFileName(w.window(), "Import a returned pack",
                                               str(Path(w.project or Path.home()).parent),
                                               PACK_FILTER)
         if name:
@@ -383,7 +429,7 @@ class PackController(QObject):
                 f"{printable(report.annotator)}'s pack: {report.merged:,} labels merged.",
                 15000)
             box = QMessageBox(QMessageBox.Icon.Information, "Pack imported",
-                              import_summary(report), parent=w)
+                              import_summary(report), parent=w.window())
             box.setAccessibleName("Pack imported")
             box.open()
             self.last_report = report
@@ -398,7 +444,7 @@ class PackController(QObject):
             w.show_error("Open a project first (File → Open project).")
             return
         if self.dialog is None:
-            self.dialog = PacksDialog(w)
+            self.dialog = PacksDialog(w.window())
             self.dialog.hand_out.connect(self.hand_out)
             self.dialog.import_returned.connect(self.choose_import)
         self.refresh_status()
