@@ -4,8 +4,9 @@ For the selected record every annotator's label is shown side by side, with one 
 per value they gave (keys 1..9, most votes first) and a box to type any other value.
 Deciding is an operation (:func:`curator.core.operations.decide_label`, audited) handed
 to the view's ``submit`` (the window's writer runner, or at once on the view's store);
-the view moves to the next record in the queue straight away. Up/Down walk the queue, Enter (or O) opens the
-record (``open_record``), Ctrl+Enter in the box decides the typed value.
+the view moves to the next record in the queue straight away. Up/Down walk the queue,
+Enter (or O) opens the record (``open_record``), Ctrl+Enter in the box decides the typed
+value.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class _DecideKeys(QObject):
         super().__init__(view)
         self.view = view
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
                 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
             self.view.decide_typed()
@@ -372,7 +373,7 @@ class AdjudicationView(QWidget):
 
     # -- keys ----------------------------------------------------------------------
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.list and isinstance(event, QKeyEvent):
             plain = not (event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier
                                                | Qt.KeyboardModifier.KeypadModifier))

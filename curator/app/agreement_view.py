@@ -388,7 +388,7 @@ class AgreementView(QWidget):
             f"{b}: " + ", ".join(f"{f} {_num(self._trend[b].get(f))}" for f in fields)
             for b in batches) + ".")
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "trend"):
             self._fill_fields()

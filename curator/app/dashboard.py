@@ -434,7 +434,7 @@ class Dashboard(QWidget):
         legend.setLabelColor(self.palette().color(QPalette.ColorRole.WindowText))
         panel.show_chart("Top finding codes: " + ", ".join(
             f"{label} ({c['severity']}) {_n(int(c['count']))}"
-            for label, c in zip(full, codes)) + ".")
+            for label, c in zip(full, codes, strict=False)) + ".")
 
     def _draw_tokens(self, data: dict[str, Any], empty: bool) -> None:
         panel, chart = self.tokens_panel, self.tokens_chart
@@ -478,11 +478,11 @@ class Dashboard(QWidget):
         chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(values)
         panel.show_chart("Tokens per record: " + ", ".join(
-            f"{label} {_n(n)}" for label, n in zip(labels, counts)) + ".")
+            f"{label} {_n(n)}" for label, n in zip(labels, counts, strict=False)) + ".")
 
     # -- palette ---------------------------------------------------------------------
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self._data is not None:
             self.show_data(self._data)

@@ -153,9 +153,9 @@ class MemberPanel(QFrame):
 class DuplicatesView(QWidget):
     """Groups of duplicates and contradictions, and one group's members side by side."""
 
-    keepRequested = Signal(int, int)      # noqa: N815  (cluster id, record id to keep)
-    dismissRequested = Signal(int)        # noqa: N815  (cluster id)
-    openRecordRequested = Signal(str)     # noqa: N815  (record key)
+    keepRequested = Signal(int, int)
+    dismissRequested = Signal(int)
+    openRecordRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None,
                  detail_provider: Callable[[int], dict[str, Any]] | None = None) -> None:
