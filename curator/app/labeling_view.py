@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from curator.app.chat_style import Card
 from curator.app.operations import Submit, alive, run_at_once
-from curator.app.record_view import Card
 from curator.app.widgets import muted
 from curator.core import operations
 from curator.core.jsontext import compact
