@@ -390,7 +390,7 @@ class PackController(QObject):
 
     def write(self, annotator: str, batch: str | None, path: Path,
               overwrite: bool = False) -> None:
-        actor = self._own_annotator or "unknown"
+        actor = self._own_annotator
 
         def job(store: Store) -> Job[Any]:
             return export_pack(store, path, annotator, batch, actor=actor,
@@ -418,7 +418,7 @@ class PackController(QObject):
             self.import_file(Path(name))
 
     def import_file(self, path: Path) -> None:
-        actor = self._own_annotator or "unknown"
+        actor = self._own_annotator
 
         def job(store: Store) -> Job[Any]:
             return import_pack(store, path, actor=actor)

@@ -26,7 +26,7 @@ class BatchDialog(QDialog):
         """``store`` is read here; ``submit`` writes (default: at once on ``store``)."""
         super().__init__(parent)
         self.store = store
-        self.actor = actor or "unknown"
+        self.actor = actor
         self.submit = submit or run_at_once(store)
         self.setWindowTitle("Annotators and batches")
         self.resize(980, 660)

@@ -30,7 +30,7 @@ class SchemaDialog(QDialog):
         """``store`` is read here; ``submit`` writes (default: at once on ``store``)."""
         super().__init__(parent)
         self.store = store
-        self.actor = actor or "unknown"
+        self.actor = actor
         self.submit = submit or run_at_once(store)
         self.setWindowTitle("Fields and guidelines")
         self.resize(940, 620)
