@@ -15,15 +15,32 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def part_text_key(part: Any) -> str | None:
+    """Which key holds the text of a content part: ``"text"`` (OpenAI's
+    ``{"type": "text", "text": ...}``), ``"value"`` (LLaMA-Factory's
+    ``{"type": "text", "value": ...}``), or None for a part without text (an image ...)."""
+    if not isinstance(part, dict):
+        return None
+    if isinstance(part.get("text"), str):
+        return "text"
+    if part.get("type") == "text" and isinstance(part.get("value"), str):
+        return "value"
+    return None
+
+
+def part_text(part: Any) -> str | None:
+    """The text of a content part in either spelling (see :func:`part_text_key`)."""
+    key = part_text_key(part)
+    return None if key is None else str(part[key])
+
+
 def text_of(content: Any) -> str:
-    """The plain text of a message's content (a string, or text parts)."""
+    """The plain text of a message's content (a string, or text parts of either
+    spelling, joined by spaces)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(
-            part["text"] for part in content
-            if isinstance(part, dict) and isinstance(part.get("text"), str)
-        )
+        return " ".join(t for part in content if (t := part_text(part)) is not None)
     return ""
 
 

@@ -21,7 +21,7 @@ from curator.core.model import FindingDraft
 from curator.core.store import Store
 
 SCHEMA_DETECTOR = "curator.schema"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: unfilled_placeholder (issue 20)
 KINDS = ("schema", "pii", "duplicates", "contradictions")
 #: What ``scan`` runs when not told: the checks that need no model.
 DEFAULT_KINDS = ("schema",)
@@ -73,7 +73,7 @@ def scan(store: Store, only: Sequence[str] = DEFAULT_KINDS, actor: str = "system
             from curator.core.checks.similarity import similarity_scan
 
             result = yield from similarity_scan(store, embedder, similar,
-                                                _final_labels(store), actor)
+                                                _final_labels(store), actor, log=False)
             report.similarity = result
             report.findings.update(result["findings"])
         store.log_event(actor, "scan", None, {"checks": list(only),

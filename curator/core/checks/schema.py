@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from curator.core.checks import placeholders
 from curator.core.errors import CuratorError
 from curator.core.model import FindingDraft, Severity
 from curator.core.vocabulary import PROFILE_NAMES
@@ -249,6 +250,8 @@ def _check_message(index: int, message: dict[str, Any], profile: Profile,
              f"{_quoted(keys)}. Remove them, or rename them if they hold the message "
              "text.", index, text=", ".join(keys), keys=keys)
     _check_content(index, role, message, profile, found)
+    if role == "assistant":
+        found.extend(placeholders.check_message(index, message, _where(index, role)))
     if "weight" in message and "weight" in profile.message_keys:
         _check_weight(index, role, message["weight"], found)
     if "tool_calls" in message and "tool_calls" in profile.message_keys:
