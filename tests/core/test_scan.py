@@ -98,3 +98,15 @@ def test_scan_of_public_files(public: Path, store: Store, do_import) -> None:
     assert pirate == []
     assert report.codes["missing_messages_list"] == 100  # the Presidio file is not chat
     assert report.tokens["billing"]["examples"] == 2309
+
+
+def test_a_duplicate_scan_is_one_event_in_the_audit_trail(write, store: Store,
+                                                          do_import) -> None:
+    from curator.core.checks.embed import HashingEmbedder
+
+    do_import(write("d.jsonl", "\n".join([line(q="Hi"), line(q="Hi"), line(q="Other")])))
+    run_job(scan(store, ["duplicates", "contradictions"], actor="ana",
+                 embedder=HashingEmbedder()))
+    scans = [e for e in store.events() if e["action"] == "scan"]
+    assert len(scans) == 1 and scans[0]["actor"] == "ana"
+    assert scans[0]["detail"]["checks"] == ["duplicates", "contradictions"]
