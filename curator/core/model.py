@@ -10,8 +10,9 @@ line had (OpenAI chat, Bedrock, ShareGPT, Alpaca, preference pairs):
 `` <other keys>: ...}              # top-level keys no reader consumed, e.g. "id"``
 
 Messages keep every key they arrived with, right or wrong, so the schema checks can see
-exactly what the user wrote. Plain dicts rather than pydantic models here: a model would
-refuse the malformed data that Curator exists to show.
+exactly what the user wrote (LLaMA-Factory v1's ``value`` text parts and ``loss_weight``
+are the one respelling, see ``ingest/shapes.py``). Plain dicts rather than pydantic
+models here: a model would refuse the malformed data that Curator exists to show.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ from typing import Any, NamedTuple, Protocol
 from pydantic import BaseModel, Field
 
 from curator.core.checks.presidio_loader import load_analyzer
-from curator.core.conversation import text_hash
+from curator.core.conversation import part_text, text_hash
 from curator.core.jobs import Job, Progress, run_job
 from curator.core.model import Conversation, FindingDraft
 
@@ -509,9 +509,10 @@ def conversation_texts(conv: Conversation) -> list[TextRef]:
                 refs.append(TextRef(i, role, None, content))
         elif isinstance(content, list):
             for k, part in enumerate(content):
-                if isinstance(part, Mapping) and isinstance(part.get("text"), str) \
-                        and part.get("type", "text") == "text" and part["text"]:
-                    refs.append(TextRef(i, role, k, part["text"]))
+                if isinstance(part, dict) and part.get("type", "text") == "text":
+                    text = part_text(part)     # "text", or LLaMA-Factory's "value"
+                    if text:
+                        refs.append(TextRef(i, role, k, text))
                 elif isinstance(part, str) and part:
                     refs.append(TextRef(i, role, k, part))
     return refs

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from curator.core.checks.pii import allow_key, settings_from_store
+from curator.core.conversation import part_text, part_text_key
 from curator.core.errors import CuratorError
 from curator.core.store.findings import State, restore_status, set_status
 from curator.core.store.review import save_revision
@@ -99,7 +100,7 @@ def _get_text(conv: dict[str, Any], message: int, part: int | None) -> str | Non
         if part is None:
             return content if isinstance(content, str) else None
         item = content[part]
-        return item if isinstance(item, str) else item.get("text")
+        return item if isinstance(item, str) else part_text(item)
     except (KeyError, IndexError, TypeError, AttributeError):
         return None
 
@@ -110,7 +111,8 @@ def _set_text(conv: dict[str, Any], message: int, part: int | None, text: str) -
     elif isinstance(conv["messages"][message]["content"][part], str):
         conv["messages"][message]["content"][part] = text
     else:
-        conv["messages"][message]["content"][part]["text"] = text
+        item = conv["messages"][message]["content"][part]
+        item[part_text_key(item) or "text"] = text
 
 
 # -- allow-list ---------------------------------------------------------------------------

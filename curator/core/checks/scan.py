@@ -21,7 +21,7 @@ from curator.core.model import FindingDraft
 from curator.core.store import Store
 
 SCHEMA_DETECTOR = "curator.schema"
-SCHEMA_VERSION = "2"  # 2: unfilled_placeholder (issue 20)
+SCHEMA_VERSION = "2"  # 2: unfilled_placeholder, content_part_not_accepted (issue 20)
 KINDS = ("schema", "pii", "duplicates", "contradictions")
 #: What ``scan`` runs when not told: the checks that need no model.
 DEFAULT_KINDS = ("schema",)

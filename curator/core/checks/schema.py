@@ -245,10 +245,15 @@ def _check_message(index: int, message: dict[str, Any], profile: Profile,
     unknown = message.keys() - profile.message_keys
     if unknown:
         keys = sorted(unknown)
+        hint = ""
+        if "loss_weight" in unknown:
+            hint = (' ("loss_weight" is LLaMA-Factory\'s: on an assistant message write '
+                    '"weight": 0 or 1 instead, if the profile allows it; a user or system '
+                    "message cannot be trained on, so remove it there)")
         _add(found, "message_unrecognized_key",
              f"{_where(index, role)} has fields {profile.label} does not know: "
              f"{_quoted(keys)}. Remove them, or rename them if they hold the message "
-             "text.", index, text=", ".join(keys), keys=keys)
+             f"text{hint}.", index, text=", ".join(keys), keys=keys)
     _check_content(index, role, message, profile, found)
     if role == "assistant":
         found.extend(placeholders.check_message(index, message, _where(index, role)))
@@ -280,7 +285,7 @@ def _check_content(index: int, role: str | None, message: dict[str, Any],
                  "space. Write the message text, or remove the message.", index)
         return
     if isinstance(content, list) and not profile.string_content_only:
-        _check_parts(index, role, content, found)
+        _check_parts(index, role, content, profile, found)
         return
     expected = "text" if profile.string_content_only else "text or a list of parts"
     _add(found, "content_wrong_type",
@@ -299,7 +304,8 @@ def _kind(value: Any) -> str:
     return "an object" if isinstance(value, dict) else type(value).__name__
 
 
-def _check_parts(index: int, role: str | None, parts: list[Any], found: Found) -> None:
+def _check_parts(index: int, role: str | None, parts: list[Any], profile: Profile,
+                 found: Found) -> None:
     if not parts:
         _add(found, "empty_content", f"{_where(index, role)} has an empty list of parts. "
              "Write the message text, or remove the message.", index)
@@ -307,6 +313,15 @@ def _check_parts(index: int, role: str | None, parts: list[Any], found: Found) -
     allowed = PART_TYPES.get(role or "", ALL_PART_TYPES)
     blank = True
     for number, part in enumerate(parts, start=1):
+        foreign = _foreign_part(part)
+        if foreign is not None:
+            blank = False
+            kind = json.dumps(part.get("type"), ensure_ascii=False)
+            _add(found, "content_part_not_accepted",
+                 f"{_where(index, role)}, part {number}, is written the LLaMA-Factory way "
+                 f'({{"type": {kind}, "value": ...}}), which {profile.label} does not '
+                 f"accept: {foreign}.", index, part=number, type=part.get("type"))
+            continue
         problem = _part_problem(part, allowed, role)
         if problem:
             blank = False
@@ -317,6 +332,36 @@ def _check_parts(index: int, role: str | None, parts: list[Any], found: Found) -
     if blank:
         _add(found, "empty_content", f"{_where(index, role)} has only empty text parts. "
              "Write the message text, or remove the message.", index)
+
+
+#: What to do with each LLaMA-Factory part type (its data in "value") OpenAI-style
+#: profiles do not accept; other types get :data:`_FOREIGN_OTHER`.
+_FOREIGN_FIX = {
+    "text": 'its text belongs in "text". Rename "value" to "text" (Curator does this '
+            "itself when it imports a file, so importing the file into a new project "
+            "converts every such part)",
+    "image_url": 'write the image as {"type": "image_url", "image_url": {"url": ...}}',
+    "reasoning": "training data has no reasoning parts; move the text into the answer "
+                 "or remove the part",
+    "tool_call": 'write the call in the message\'s "tool_calls": [{"id": ..., "type": '
+                 '"function", "function": {"name": ..., "arguments": "{...}"}}]',
+    "tools": 'list the tools in the example\'s top-level "tools"',
+}
+_FOREIGN_FIX["tool_calls"] = _FOREIGN_FIX["tool_call"]
+_FOREIGN_OTHER = 'rewrite it as a text part, {"type": "text", "text": ...}, or remove it'
+
+
+def _foreign_part(part: Any) -> str | None:
+    """What to do with a LLaMA-Factory-style part (its data in ``value``, none in the
+    key OpenAI reads), or None for any other part."""
+    if not isinstance(part, dict) or "value" not in part:
+        return None
+    kind = part.get("type")
+    if not isinstance(kind, str) or kind == "refusal" or isinstance(part.get("text"), str):
+        return None
+    if kind in ("image_url", "input_audio", "file") and isinstance(part.get(kind), dict):
+        return None
+    return _FOREIGN_FIX.get(kind, _FOREIGN_OTHER)
 
 
 def _part_problem(part: Any, allowed: frozenset[str], role: str | None) -> str | None:
@@ -617,9 +662,12 @@ def dataset_findings(n_examples: int) -> list[FindingDraft]:
 
 
 def notes_to_findings(notes: list[dict[str, Any]]) -> list[FindingDraft]:
-    """Reader notes (things noticed while normalising a record) as warnings."""
+    """Reader notes (things noticed while normalising a record) as warnings, or with the
+    note's own severity (``info`` for a conversion that needs nothing done)."""
     found: Found = []
     for note in notes:
+        severity = note.get("severity")
         _add(found, str(note.get("code") or "reader_note"), str(note.get("description", "")),
-             note.get("message_index"), severity="warning")
+             note.get("message_index"),
+             severity=severity if severity in ("error", "warning", "info") else "warning")
     return found

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from curator.core.conversation import part_text
 from curator.core.errors import CuratorError
 from curator.core.jsontext import compact
 
@@ -84,6 +85,15 @@ def _as_text(value: Any) -> str:
     return compact(value)
 
 
+def _pieces(key: str, value: Any) -> list[str]:
+    """The texts whose tokens a message's ``key`` costs: the text of each text part of a
+    list content (either spelling; other parts as compact JSON), else the value as text."""
+    if key == "content" and isinstance(value, list):
+        return [text if (text := part_text(part)) is not None else _as_text(part)
+                for part in value]
+    return [_as_text(value)]
+
+
 def _messages(conv: Any) -> list[Any]:
     messages = conv.get("messages") if isinstance(conv, dict) else None
     return messages if isinstance(messages, list) else []
@@ -144,11 +154,12 @@ class TokenCounter:
                 continue
             total += 3
             for key, value in message.items():
-                total += self._length(_as_text(value))
+                total += sum(self._length(piece) for piece in _pieces(key, value))
                 if key == "name":
                     total += 1
             if message.get("role") == "assistant" and message.get("content") is not None:
-                assistant += self._length(_as_text(message["content"]))
+                assistant += sum(self._length(piece)
+                                 for piece in _pieces("content", message["content"]))
         return total, assistant
 
     def count_many(self, convs: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
@@ -157,7 +168,8 @@ class TokenCounter:
         for conv in convs:
             for message in _messages(conv):
                 if isinstance(message, dict):
-                    texts.update(_as_text(v) for v in message.values())
+                    for key, value in message.items():
+                        texts.update(_pieces(key, value))
         self._prefetch({t for t in texts if len(t) < 10_000})
         counts = [self.count(conv) for conv in convs]
         if len(self._cache) > 500_000:

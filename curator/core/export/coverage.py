@@ -31,7 +31,7 @@ from curator.core.checks.pii import (
 from curator.core.checks.pii import (
     Span as DetectedSpan,
 )
-from curator.core.conversation import text_hash
+from curator.core.conversation import part_text_key, text_hash
 from curator.core.errors import CuratorError
 from curator.core.export.redact import Redactor, Span
 from curator.core.jobs import Job
@@ -144,13 +144,15 @@ def _part(index: int, number: int, part: Any, visit: Visit) -> Any:
         return visit(part, (index, number))
     if not isinstance(part, dict):
         return _any(part, visit)
-    # The scan reads text parts (type "text" or none); other text is analysed too.
+    # The scan reads text parts (type "text" or none; the text in "text", or in "value"
+    # as LLaMA-Factory writes it); other text is analysed too.
     scanned = part.get("type", "text") == "text"
+    text_key = part_text_key(part)
     out = {}
     for key, value in part.items():
         if key == "type" or key in MEDIA_KEYS:
             out[key] = value
-        elif key == "text" and isinstance(value, str):
+        elif key == text_key and isinstance(value, str):
             out[key] = visit(value, (index, number) if scanned else None)
         else:
             out[key] = _any(value, visit)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curator.core.checks.presidio_loader import anonymizer_engine_class
+from curator.core.conversation import part_text_key
 from curator.core.store import Store
 
 
@@ -80,9 +81,8 @@ class Redactor:
                 message["content"] = self._text(content, found)
                 changed = True
             elif part is not None and isinstance(content, list) and 0 <= part < len(content) \
-                    and isinstance(content[part], dict) \
-                    and isinstance(content[part].get("text"), str):
-                content[part]["text"] = self._text(content[part]["text"], found)
+                    and (key := part_text_key(content[part])) is not None:
+                content[part][key] = self._text(content[part][key], found)
                 changed = True
             else:
                 self.stale += len(found)

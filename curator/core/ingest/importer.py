@@ -153,8 +153,10 @@ def _row(item: Item, key: str, source_id: int, oid: str | None, forced: str,
                      else f"Line {item.line}")
             error_code, error = exc.code, f"{where}: {exc.description}"
         else:
-            # An OpenAI line is its own canonical form: store it once, as the raw bytes.
-            conversation = None if fmt == "openai" and item.plain else compact(conv)
+            # An OpenAI line is its own canonical form: store it once, as the raw bytes
+            # (unless reading it changed something, which the reader notes).
+            conversation = (None if fmt == "openai" and item.plain and not note_list
+                            else compact(conv))
             notes = compact(note_list) if note_list else None
             hashes = conversation_hashes(conv)
             valid = True

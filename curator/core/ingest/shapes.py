@@ -38,8 +38,12 @@ class ShapeError(Exception):
         self.description = description
 
 
-def _note(notes: list[dict[str, Any]], code: str, text: str, index: int | None = None) -> None:
-    notes.append({"code": code, "description": text, "message_index": index})
+def _note(notes: list[dict[str, Any]], code: str, text: str, index: int | None = None,
+          severity: str | None = None) -> None:
+    note: dict[str, Any] = {"code": code, "description": text, "message_index": index}
+    if severity is not None:
+        note["severity"] = severity
+    notes.append(note)
 
 
 def own_id(obj: dict[str, Any]) -> str | None:
@@ -129,8 +133,69 @@ def _messages_list(obj: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
+def _llamafactory_message(message: Any) -> tuple[Any, bool]:
+    """A LLaMA-Factory v1 message in the canonical (OpenAI) spelling; whether it changed.
+
+    Its text parts ``{"type": "text", "value": ...}`` become ``{"type": "text", "text":
+    ...}``; ``loss_weight`` becomes an assistant message's ``weight`` (0 or 1 as whole
+    numbers, any other value as written, for the weight check to flag) and is dropped
+    from other messages when 0, which is what training on them never does anyway. A
+    ``loss_weight`` that would train on a user or system message stays, to be flagged.
+    Other LLaMA-Factory parts (reasoning, tool calls, image links in ``value``) stay as
+    written: the schema check says what to do with them.
+    """
+    if not isinstance(message, dict):
+        return message, False
+    out = message
+    content = message.get("content")
+    if isinstance(content, list) and any(_is_value_text(part) for part in content):
+        out = dict(message)
+        out["content"] = [_text_part(part) if _is_value_text(part) else part
+                          for part in content]
+    weight = message.get("loss_weight")
+    if "loss_weight" in message and _is_number(weight):
+        if message.get("role") == "assistant" and "weight" not in message:
+            out = {k: v for k, v in out.items() if k != "loss_weight"}
+            out["weight"] = int(weight) if weight in (0, 1) else weight
+        elif message.get("role") != "assistant" and weight == 0:
+            out = {k: v for k, v in out.items() if k != "loss_weight"}
+    return out, out is not message
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_value_text(part: Any) -> bool:
+    return (isinstance(part, dict) and part.get("type") == "text" and "text" not in part
+            and isinstance(part.get("value"), str))
+
+
+def _text_part(part: dict[str, Any]) -> dict[str, Any]:
+    return {("text" if k == "value" else k): v for k, v in part.items()}
+
+
+def _canonical_messages(messages: list[Any], notes: list[dict[str, Any]]) -> list[Any]:
+    """``messages`` with LLaMA-Factory v1 messages respelled (see
+    :func:`_llamafactory_message`), and an info note when any was."""
+    out, changed = [], False
+    for message in messages:
+        converted, was = _llamafactory_message(message)
+        out.append(converted)
+        changed = changed or was
+    if changed and not any(n["code"] == "converted_content_parts" for n in notes):
+        _note(notes, "converted_content_parts",
+              "This example is written in LLaMA-Factory's format (text parts as "
+              '{"type": "text", "value": ...}, "loss_weight"). Curator reads them as '
+              'OpenAI text parts ({"type": "text", "text": ...}) and an assistant '
+              'message\'s "weight", and exports them that way; the imported line is kept '
+              "as it was. Nothing to do unless the conversion is wrong.", severity="info")
+    return out
+
+
 def read_openai(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
-    conv: Conversation = {"messages": list(_messages_list(obj, "messages"))}
+    conv: Conversation = {"messages": _canonical_messages(_messages_list(obj, "messages"),
+                                                          notes)}
     for key in ("tools", "parallel_tool_calls", "functions"):
         if key in obj:
             conv[key] = obj[key]
@@ -249,8 +314,8 @@ def _as_messages(value: Any, role: str) -> list[Any]:
 
 
 def read_prompt_completion(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
-    messages = (_as_messages(obj.get("prompt"), "user")
-                + _as_messages(obj.get("completion"), "assistant"))
+    messages = _canonical_messages(_as_messages(obj.get("prompt"), "user")
+                                   + _as_messages(obj.get("completion"), "assistant"), notes)
     return _finish({"messages": messages}, _extra(obj, ("prompt", "completion")))
 
 
@@ -267,8 +332,9 @@ def read_preference(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Convers
                          'A preference pair needs "input": {"messages": [...]}, but here '
                          f'"input" is {_type_name(source)}.')
     conv = read_openai(source, notes)
-    conv["preferred_output"] = obj.get(preferred_key)
-    conv["non_preferred_output"] = obj.get(other_key)
+    for key, given in (("preferred_output", obj.get(preferred_key)),
+                       ("non_preferred_output", obj.get(other_key))):
+        conv[key] = _canonical_messages(given, notes) if isinstance(given, list) else given
     return _finish(conv, _extra(obj, ("input", preferred_key, other_key)))
 
 
