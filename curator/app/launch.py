@@ -77,19 +77,20 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None,
     settings = QSettings("Curator", "Curator")
     window = MainWindow(settings, annotator or "")
     window.show()
-    if project is not None and not window.open_project(project):
-        if screenshot is not None:
-            return 1
-    elif project is not None and find_pii:
-        window.run_pii_scan()
     if screenshot is not None:
+        if project is not None and not window.open_project(project):
+            return 1
+        if project is not None and find_pii:
+            window.run_pii_scan()
         wait_until_idle(window)
         app.processEvents()
         window.grab().save(str(screenshot))
         window.close()
         return 0
     if not annotator:
-        ask_annotator(window, settings)
+        ask_annotator(window, settings)  # first: a project created next is theirs
+    if project is not None and window.projects.open_or_create(project) and find_pii:
+        window.run_pii_scan()
     return app.exec()
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QComboBox, QLabel, QTabWidget, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QTabWidget, QWidget
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -64,3 +64,18 @@ def replace_tab(tabs: QTabWidget, old: QWidget, new: QWidget, title: str) -> Non
     tabs.setCurrentIndex(current)
     tabs.blockSignals(False)
     old.deleteLater()
+
+
+def ask(parent: QWidget | None, title: str, text: str, accept: str,
+        informative: str = "") -> bool:
+    """Ask a yes/no question whose yes button says what it does (``accept``) and whose
+    no button is Cancel (also Escape); True when the user chose ``accept``."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    box.setAccessibleName(title)
+    if informative:
+        box.setInformativeText(informative)
+    yes = box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(yes)
+    box.exec()
+    return box.clickedButton() is yes

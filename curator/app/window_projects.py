@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 from curator.app.jobs import JobRunner
 from curator.app.records_model import RecordTableModel
 from curator.app.shell import Shell
+from curator.app.widgets import ask
 from curator.core.store import Store
 from curator.core.store.review import changes_since, last_event
 
@@ -61,6 +62,21 @@ class ProjectController(QObject):
         if name:
             path = Path(name if name.endswith(".curator") else f"{name}.curator")
             self.window.open_project(path, create=True)
+
+    def open_or_create(self, path: Path) -> bool:
+        """Open the project at ``path``; when there is none, offer to create it there.
+
+        False when nothing was opened (the user cancelled, or it could not be opened).
+        """
+        if path.exists() or path.is_symlink():
+            return self.window.open_project(path)
+        if not ask(self.window.window(), "Create a project?",
+                   f"There is no project at {path}.",
+                   "Create project",
+                   "Create a new, empty Curator project there? You can then import data "
+                   "files into it (File → Import data files)."):
+            return False
+        return self.window.open_project(path, create=True)
 
     def choose_project(self) -> None:
         """Ask which project (or annotation pack) to open, and open it."""

@@ -58,3 +58,28 @@ def wait_idle(qtbot):  # type: ignore[no-untyped-def]
         qtbot.waitUntil(lambda: not win.runner.busy, timeout=60_000)
 
     return _wait
+
+
+class Questions:
+    """Answers the window's questions (``widgets.ask``) and remembers what was asked."""
+
+    def __init__(self) -> None:
+        self.answer = "Cancel"
+        self.asked: list[str] = []
+
+
+@pytest.fixture
+def questions(monkeypatch: pytest.MonkeyPatch) -> Questions:
+    """Every question box is answered by clicking its button ``questions.answer``."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answers = Questions()
+
+    def fake_exec(box: QMessageBox) -> int:
+        answers.asked.append(f"{box.text()}\n{box.informativeText()}")
+        button = next(b for b in box.buttons() if b.text() == answers.answer)
+        button.click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    return answers
