@@ -68,6 +68,8 @@ class AdjudicationView(QWidget):
     open_record = Signal(int)
     decided = Signal(int, str)       # record id, field name
     failed = Signal(str)
+    #: The user asked to make someone an adjudicator (the annotators dialog).
+    annotators_requested = Signal()
 
     def __init__(self, store: Store, adjudicator: str = "", parent: QWidget | None = None,
                  submit: Submit | None = None) -> None:
@@ -106,7 +108,15 @@ class AdjudicationView(QWidget):
         self.role_note = QLabel()
         self.role_note.setWordWrap(True)
         self.role_note.setStyleSheet("color: #b7791f;")
-        outer.addWidget(self.role_note)
+        self.role_button = QPushButton("Annotators and batches…")
+        self.role_button.setAccessibleName("Make an adjudicator")
+        self.role_button.setToolTip("Give someone the adjudicator role (Labels → "
+                                    "Annotators and batches)")
+        self.role_button.clicked.connect(self.annotators_requested)
+        role_row = QHBoxLayout()
+        role_row.addWidget(self.role_note, 1)
+        role_row.addWidget(self.role_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        outer.addLayout(role_row)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.list = QListWidget()
         self.list.setAccessibleName("Disagreements")
@@ -217,9 +227,11 @@ class AdjudicationView(QWidget):
         open_count = sum(1 for d in self.queue if d.decided is None)
         self.count.setText(f"{open_count} to decide" if name else "No fields to adjudicate")
         self.role_note.setVisible(not self.allowed)
+        self.role_button.setVisible(not self.allowed)
         self.role_note.setText(
             f"{self.adjudicator or 'Nobody'} is not an adjudicator, so the decisions here "
-            "are read-only. An adjudicator decides final labels.")
+            "are read-only. An adjudicator decides final labels: give the role in "
+            "Annotators and batches.")
         self.list.blockSignals(True)
         self.list.clear()
         for item in self.queue:
@@ -250,7 +262,8 @@ class AdjudicationView(QWidget):
         self.message.hide()
         self.table.setRowCount(0)
         while self.choice_grid.count():
-            widget = self.choice_grid.takeAt(0).widget()
+            taken = self.choice_grid.takeAt(0)
+            widget = taken.widget() if taken is not None else None
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()

@@ -143,6 +143,11 @@ class ConversationView(QScrollArea):
         bubble.start_edit()
         return True
 
+    def edit_last_answer(self) -> bool:
+        """Open the editor on the last editable (assistant) message; False if none is."""
+        editable = [bubble for bubble in self.bubbles if bubble.editable]
+        return bool(editable) and self.start_edit(editable[-1].index)
+
     # -- building ----------------------------------------------------------------------
 
     def _new_conversation(self) -> None:

@@ -161,6 +161,10 @@ class RecordView(QWidget):
         """Open the editor on message ``index`` if it is editable."""
         return self.scroll.start_edit(index)
 
+    def edit_last_answer(self) -> bool:
+        """Open the editor on the last assistant message (F2 from the records table)."""
+        return self.stack.currentWidget() is self.scroll and self.scroll.edit_last_answer()
+
     def select_finding(self, finding_id: int) -> bool:
         """Choose a finding in the list (and show its span); False if it is not here."""
         return self.findings_box.select(finding_id)

@@ -11,12 +11,14 @@ from PySide6.QtWidgets import QSplitter, QTabWidget
 from curator.app.commands import CoreCommand
 from curator.app.pii_view import PiiQueue
 from curator.app.shell import Shell
+from curator.app.widgets import ask
 from curator.core import operations
 from curator.core.checks.models import ModelCache
 from curator.core.checks.scan import scan
 from curator.core.jobs import Job, Progress
 from curator.core.store import Store
 from curator.core.store import findings as finding_store
+from curator.core.text import plural
 
 
 class ChecksHost(Shell, Protocol):
@@ -131,9 +133,21 @@ class ChecksController(QObject):
         self.window.submit("Loading duplicates", job, show)
 
     def keep_one(self, cluster_id: int, record_id: int) -> None:
-        """Keep one example of a group, reject the others (undoable)."""
+        """Keep one example of a group, reject the others (undoable; asks first when
+        more than one record would be rejected)."""
         w = self.window
         if w.blocks("Rejecting records"):
+            return
+        members = self._members(cluster_id)
+        kept = next((m for m in members if int(m["id"]) == record_id), None)
+        rejecting = [m for m in members
+                     if int(m["id"]) != record_id and m.get("review") != "rejected"]
+        if len(rejecting) > 1 and not ask(
+                w.window(), "Reject the others?",
+                f"Reject {plural(len(rejecting), 'other record')} of this group?",
+                f"Reject {len(rejecting):,}",
+                f"Keeps {kept['key'] if kept else 'this example'} and marks the others as "
+                "rejected, so they are left out of exports. Undo with Ctrl+Z."):
             return
         actor = w.annotator
         w.undo_stack.push(CoreCommand(
@@ -141,6 +155,16 @@ class ChecksController(QObject):
             lambda s: operations.keep_one(s, cluster_id, record_id, actor),
             lambda s, change: operations.undo_group(s, change, actor),
             self._after_duplicates_change))
+
+    def _members(self, cluster_id: int) -> list[dict[str, Any]]:
+        """The members of a group (as shown, or read afresh), with their review states."""
+        from curator.core.checks.similarity import cluster_detail
+
+        detail = self.duplicates.detail
+        if detail is not None and int(detail["id"]) == cluster_id:
+            return list(detail["members"])
+        store = self.window.store
+        return list(cluster_detail(store, cluster_id)["members"]) if store else []
 
     def dismiss_cluster(self, cluster_id: int) -> None:
         """Mark a group as intended variation (undoable)."""

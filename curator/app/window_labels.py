@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QFrame,
@@ -84,6 +85,8 @@ class LabelsController(QObject):
         self.dock.setWidget(placeholder("Open a project to label it."))
         #: Whether the labelling panel is wanted (it shows on the Records tab only).
         self.wanted = False
+        #: The annotators and batches dialog opened last.
+        self.batch_dialog: QDialog | None = None
 
     def detach(self) -> None:
         """Another project is opening: the views let go of theirs (saves still finish)."""
@@ -120,6 +123,8 @@ class LabelsController(QObject):
         adjudication.open_record.connect(w.show_record)
         adjudication.failed.connect(w.show_error)
         adjudication.decided.connect(lambda *_: w.model.refresh_rows())
+        adjudication.annotators_requested.connect(
+            lambda: self.open_batch_dialog(suggest=(w.annotator, "adjudicator")))
         replace_tab(w.tabs, self.adjudication_tab, adjudication, "Adjudication")
         self.adjudication = self.adjudication_tab = adjudication
         view = AgreementView()
@@ -204,8 +209,8 @@ class LabelsController(QObject):
         dialog.changed.connect(self.labels_changed)
         dialog.exec()
 
-    def open_batch_dialog(self) -> None:
-        """Labels → Annotators and batches."""
+    def open_batch_dialog(self, suggest: tuple[str, str] | None = None) -> None:
+        """Labels → Annotators and batches; ``suggest``: a (name, role) to fill in."""
         from curator.app.label_setup import BatchDialog
 
         w = self.window
@@ -216,6 +221,9 @@ class LabelsController(QObject):
             return
         dialog = BatchDialog(w.store, w.annotator, w.window(), submit=w.submit_op)
         dialog.changed.connect(self.labels_changed)
+        if suggest is not None:
+            dialog.suggest_person(*suggest)
+        self.batch_dialog = dialog
         dialog.exec()
 
     def labels_changed(self) -> None:

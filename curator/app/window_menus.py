@@ -141,7 +141,7 @@ class WindowMenus:
         self.schema_action = self._action("&Fields and guidelines…", None,
                                           w.labels.open_schema_dialog, menu)
         self.batch_action = self._action("&Annotators and batches…", None,
-                                         w.labels.open_batch_dialog, menu)
+                                         lambda: w.labels.open_batch_dialog(), menu)
         menu.addSeparator()
         self.pack_export_action = self._action("&Hand out a pack…", None,
                                                lambda: w.packs.hand_out(), menu)

@@ -6,7 +6,7 @@ from array import array
 from typing import Any, Protocol
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -107,6 +107,9 @@ class RecordsController(QObject):
         header.setStretchLastSection(False)
         for column, width in enumerate((130, 280, 90, 110, 170, 60, 150)):
             self.table.setColumnWidth(column, width)
+        #: F2 in the table edits the shown record's answer (in a bubble, F2 edits that one).
+        self.edit_shortcut = QShortcut(QKeySequence(Qt.Key.Key_F2), self.table)
+        self.edit_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         self.record_view = RecordView()
         self.record_view.setAccessibleName("Record")
@@ -136,6 +139,7 @@ class RecordsController(QObject):
         self.invalid_only.toggled.connect(self.filters_changed)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.record_view.message_edited.connect(self.edit_message)
+        self.edit_shortcut.activated.connect(self.edit_answer)
 
     def clear(self) -> None:
         """Show no record (a project is being opened)."""
@@ -280,6 +284,14 @@ class RecordsController(QObject):
                                         self.after_change))
         if len(ids) == 1:
             self.step_row(1)
+
+    def edit_answer(self) -> None:
+        """F2: edit the last assistant message of the record shown."""
+        w = self.window
+        if w.blocks("Editing") or self.current_id is None:
+            return
+        if not self.record_view.edit_last_answer():
+            w.statusBar().showMessage("This record has no assistant answer to edit.", 6000)
 
     def edit_message(self, index: int, text: str) -> None:
         """Save an edited message as a new revision of the record shown (undoable)."""

@@ -114,6 +114,15 @@ class AnnotatorsBox(QGroupBox):
         self.added.emit(name, role)
         return True
 
+    def suggest(self, name: str, role: str) -> None:
+        """Put ``name`` and ``role`` in the form, ready to add (or to set the role)."""
+        self.people.setCurrentItem(None)  # type: ignore[call-overload]  # Qt takes None
+        self.person_name.setText(name)
+        self.person_role.setCurrentIndex(assignment.ROLES.index(role))
+        self._reset_add(name)
+        self.add_person_button.setDefault(True)
+        self.add_person_button.setFocus()
+
     def _on_person(self, current: QTreeWidgetItem | None, _: Any = None) -> None:
         if current is None:
             return

@@ -63,6 +63,10 @@ class BatchDialog(QDialog):
         self.checked_annotators, self.record_ids = form.checked_annotators, form.record_ids
         self.batch_tree, self.batches_empty = self.batches.batch_tree, self.batches.batches_empty
 
+    def suggest_person(self, name: str, role: str) -> None:
+        """Fill the form with ``name`` and ``role`` (the user still presses the button)."""
+        self.annotators.suggest(name, role)
+
     def reload(self) -> None:
         """Read annotators, batches and progress from the project again."""
         people = assignment.annotators(self.store)
