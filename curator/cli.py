@@ -664,7 +664,13 @@ def _register_record_commands() -> None:
     cli_records.register(cli, open_store, reports_errors, emit, actor_name)
 
 
+def _register_repair_commands() -> None:
+    from curator import cli_repair
+    cli_repair.register(cli, open_store, reports_errors, emit, drive, actor_name)
+
+
 _register_record_commands()
+_register_repair_commands()
 
 
 def main() -> None:

@@ -139,6 +139,11 @@ class _KeyMaker:
         return [oid for oid, count in self.seen.items() if count > 1]
 
 
+def where(line: int, index: int | None) -> str:
+    """How a message names an item: ``Line 3``, or ``Item 2 (line 5)`` in a JSON array."""
+    return f"Item {index} (line {line})" if index is not None else f"Line {line}"
+
+
 def _row(item: Item, key: str, source_id: int, oid: str | None, forced: str,
          report: SourceReport) -> RecordRow:
     error_code, error = item.error_code, item.error
@@ -149,9 +154,7 @@ def _row(item: Item, key: str, source_id: int, oid: str | None, forced: str,
         try:
             fmt, conv, note_list = normalise(item.value, forced)
         except ShapeError as exc:
-            where = (f"Item {item.index} (line {item.line})" if item.index is not None
-                     else f"Line {item.line}")
-            error_code, error = exc.code, f"{where}: {exc.description}"
+            error_code, error = exc.code, f"{where(item.line, item.index)}: {exc.description}"
         else:
             # An OpenAI line is its own canonical form: store it once, as the raw bytes
             # (unless reading it changed something, which the reader notes).

@@ -323,7 +323,9 @@ def parse_error(text: str, exc: BaseException, place: Place) -> tuple[str, str]:
         if isinstance(value, dict | list):
             return ("python_literal",
                     (f"{place}: this looks like a Python dictionary, not JSON (single quotes, "
-                    "True/False/None). Write the file with json.dumps(), not str() or print()."))
+                    "True/False/None). Let Curator read it (curator repair PROJECT "
+                    "--python-literals), or write the file with json.dumps(), not str() or "
+                    "print(), and import it again."))
     if exc.pos >= len(stripped) or exc.msg.startswith("Unterminated string"):
         return ("truncated_json",
                 (f"{place}: the JSON stops before it is complete (at {column}). "
