@@ -55,6 +55,27 @@ def test_f2_on_an_unreadable_line_says_there_is_nothing_to_edit(
     assert "no assistant answer to edit" in window.statusBar().currentMessage()
 
 
+# -- the token count after an edit ------------------------------------------------------
+
+
+def test_the_header_shows_the_edited_revisions_token_count(qtbot, window, wait_idle,
+                                                          demo_project: Path) -> None:
+    from curator.core.checks.tokens import TokenCounter
+
+    open_project(window, demo_project, wait_idle)
+    window.select_row(row_of_key(window, "acme-002"))
+    before = window.record_view.meta_label.text()
+    assert "78 tokens" in before
+    window.record_view.message_edited.emit(2, "Sorry! " + "Please try again later. " * 20)
+    wait_idle(window)
+    with Store.open(demo_project) as store:
+        count = TokenCounter().count(json.loads(store.record("acme-002")["canonical"]))[0]
+    assert count > 78
+    assert f"{count:,} tokens" in window.record_view.meta_label.text()
+    assert "revision 1" in window.record_view.meta_label.text()
+    assert window.model.row_data(window.current_row())["tokens"] == count
+
+
 # -- adjudication -----------------------------------------------------------------------
 
 

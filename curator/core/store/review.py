@@ -49,11 +49,11 @@ def save_revision(store: Store, record_id: int, conversation: dict[str, Any], ac
     """
     with store.atomic():
         row = store.db.execute(
-            f"SELECT revision, valid, {CONVERSATION} FROM records WHERE id = ?",
+            f"SELECT revision, valid, {CONVERSATION}, tokens FROM records WHERE id = ?",
             (record_id,)).fetchone()
         if row is None:
             raise CuratorError("That record no longer exists.")
-        revision, valid, before = row
+        revision, valid, before, counted = row
         if not valid:
             raise CuratorError("This line could not be read as an example, so it cannot "
                                "be edited here. If it was written with Python's str() "
@@ -67,12 +67,23 @@ def save_revision(store: Store, record_id: int, conversation: dict[str, Any], ac
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (record_id, number, actor, now(), before, after, note))
         conv_hash, input_hash, output_hash, first_user = conversation_hashes(conversation)
+        # A token count that a scan made is kept true for the new text (none stays none
+        # until a scan counts every record).
+        tokens = _token_count(conversation) if counted is not None else None
         store.db.execute(
             "UPDATE records SET conversation = ?, revision = ?, conv_hash = ?, input_hash = ?,"
-            " output_hash = ?, first_user = ? WHERE id = ?",
-            (after, number, conv_hash, input_hash, output_hash, first_user, record_id))
+            " output_hash = ?, first_user = ?, tokens = ? WHERE id = ?",
+            (after, number, conv_hash, input_hash, output_hash, first_user, tokens,
+             record_id))
         store.log_event(actor, "edit", record_id, {"revision": number, "note": note})
     return int(number)
+
+
+def _token_count(conversation: dict[str, Any]) -> int:
+    """The conversation's tokens, counted as the schema scan counts them."""
+    from curator.core.checks.tokens import TokenCounter
+
+    return TokenCounter().count(conversation)[0]
 
 
 @dataclass(frozen=True)
