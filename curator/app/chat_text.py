@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QPalette, QTextCharFormat, QTextCursor, QTextF
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QTextEdit, QWidget
 
 from curator.app.chat_style import mono_font, set_role_color
+from curator.core.conversation import part_text
 
 #: A marked range of a text: start, end (exclusive), colour name, tag (kept on the format).
 Span = tuple[int, int, str, str]
@@ -42,8 +43,9 @@ def message_text(message: Any) -> str:
     if isinstance(content, list):
         pieces = []
         for part in content:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                pieces.append(part["text"])
+            text = part_text(part)          # {"text": ...} or LLaMA-Factory's {"value": ...}
+            if text is not None:
+                pieces.append(text)
             elif isinstance(part, dict) and part.get("type") == "image_url":
                 pieces.append(_image_placeholder(part))
             elif isinstance(part, str):

@@ -227,3 +227,12 @@ def test_clear_and_accessible_names(view: RecordView) -> None:
     assert view.bubbles == []
     assert view.stack.currentWidget() is view.empty_label
     assert view.findings.count() == 0
+
+
+def test_text_parts_of_either_spelling_show_as_text() -> None:
+    """LLaMA-Factory writes {"type": "text", "value": ...}; the bubble shows the text."""
+    from curator.app.chat_text import message_text
+
+    message = {"role": "user", "content": [{"type": "text", "value": "hi there"},
+                                           {"type": "text", "text": "and you"}]}
+    assert message_text(message) == "hi there\nand you"
