@@ -189,7 +189,7 @@ def test_settings_dialog_saves_the_project_setting(qtbot, window, wait_idle,
         dialog.threshold.setValue(0.7)
         dialog.allow.setPlainText("Acme Cloud\n\nAcme Cloud's")
         for i in range(dialog.types.count()):
-            if dialog.types.item(i).data(Qt.ItemDataRole.UserRole) == "DATE_TIME":
+            if dialog.types.item(i).data(Qt.ItemDataRole.UserRole) == "ORGANIZATION":
                 dialog.types.item(i).setCheckState(Qt.CheckState.Checked)
         return PiiSettingsDialog.DialogCode.Accepted
 
@@ -200,4 +200,4 @@ def test_settings_dialog_saves_the_project_setting(qtbot, window, wait_idle,
         saved = store.setting("pii")
     assert saved["model"] == "en_core_web_lg" and saved["threshold"] == 0.7
     assert saved["allow_list"] == ["Acme Cloud", "Acme Cloud's"]
-    assert "DATE_TIME" in saved["entities"] and "PERSON" in saved["entities"]
+    assert "ORGANIZATION" in saved["entities"] and "PERSON" in saved["entities"]

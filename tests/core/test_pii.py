@@ -156,7 +156,8 @@ def test_batched_detection_equals_naive_analyze(analyzer: pii.Analyzer) -> None:
 def test_threshold_drops_weaker_spans(analyzer: pii.Analyzer) -> None:
     text = "Write to ann@example.com or call (415) 555-0132."
     low = {f.code for f in findings(analyzer, conv(text))}
-    strict = {f.code for f in findings(variant(analyzer, threshold=0.95), conv(text))}
+    # the phone scores 0.85 (0.5 and its context word "call"; issue 15), the e-mail 1.0
+    strict = {f.code for f in findings(variant(analyzer, threshold=0.99), conv(text))}
     assert {"EMAIL_ADDRESS", "PHONE_NUMBER"} <= low
     assert strict == {"EMAIL_ADDRESS"}
 

@@ -52,6 +52,7 @@ from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, Field
 
+from curator.core.checks import pii_quality as quality
 from curator.core.checks.presidio_loader import load_analyzer
 from curator.core.conversation import part_text, text_hash
 from curator.core.jobs import Job, Progress, run_job
@@ -59,7 +60,7 @@ from curator.core.model import Conversation, FindingDraft
 
 PII_DETECTOR = "curator.pii"
 #: Bump when the recognizers or post-processing change: it is part of the cache key.
-PII_VERSION = "1"
+PII_VERSION = "2"
 
 #: Model packages tried for a model name, in order (the re-upload on PyPI has a suffix).
 MODEL_ALIASES: dict[str, tuple[str, ...]] = {
@@ -103,11 +104,11 @@ UNUSED_NER_LABELS = ["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
                      "PRODUCT", "QUANTITY", "WORK_OF_ART"]
 
 
-#: Types left out unless asked for by name. In chat data DATE_TIME flags "tomorrow" and
-#: "two weeks" everywhere (precision 0.08 on the gold set, see docs/benchmarks.md), and
-#: the small model's ORGANIZATION tags product words ("API", "CSV", "Slack"); company
-#: names are not personal data either.
-DEFAULT_OFF = frozenset({"DATE_TIME", "ORGANIZATION"})
+#: Types left out unless asked for by name: the small model's ORGANIZATION tags product
+#: words ("API", "CSV", "Slack"), and company names are not personal data. DATE_TIME is
+#: on, but only absolute dates are kept ("tomorrow" and "two weeks" are not reported;
+#: see :mod:`curator.core.checks.pii_quality`).
+DEFAULT_OFF = frozenset({"ORGANIZATION"})
 
 
 class PiiSettings(BaseModel):
@@ -116,6 +117,10 @@ class PiiSettings(BaseModel):
     #: None: every type the analyzer supports except :data:`DEFAULT_OFF`.
     entities: list[str] | None = None
     threshold: float = Field(0.5, ge=0.0, le=1.0)
+    #: Thresholds per entity type (others use ``threshold``). None: the calibrated
+    #: offsets (:data:`~curator.core.checks.pii_quality.CALIBRATED_OFFSETS`); {}: the
+    #: single ``threshold`` for every type.
+    thresholds: dict[str, float] | None = None
     language: str = "en"
     #: An installed spaCy package name or a folder; None or "" for patterns only.
     model: str | None = "en_core_web_sm"
@@ -135,8 +140,19 @@ class PiiSettings(BaseModel):
         """
         doc = {"v": PII_VERSION, "model": model_id, "language": self.language,
                "entities": sorted(self.entities) if self.entities is not None else None,
-               "threshold": self.threshold}
+               "threshold": self.threshold, "thresholds": self.type_thresholds()}
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:32]
+
+
+    def type_thresholds(self) -> dict[str, float]:
+        """The per-type thresholds in force (types not named use ``threshold``)."""
+        if self.thresholds is not None:
+            return dict(sorted(self.thresholds.items()))
+        return {t: round(max(0.0, self.threshold + d), 4)
+                for t, d in sorted(quality.CALIBRATED_OFFSETS.items())}
+
+    def threshold_for(self, entity: str) -> float:
+        return self.type_thresholds().get(entity, self.threshold)
 
 
 class Span(NamedTuple):
@@ -253,7 +269,26 @@ def _extra_recognizers(language: str) -> list[Any]:
         context=["phone", "call", "tel", "telephone", "mobile", "cell", "number", "reach",
                  "contact", "whatsapp", "fax"],
     )
-    return [phone]
+    class _LoosePhone(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool | None:
+            digits = sum(c.isdigit() for c in pattern_text)
+            if quality.is_absolute_date(pattern_text):
+                return False
+            return None if 9 <= digits <= 18 else False
+
+    # Digit groups (021 212 133 2727, 001-420-335-7509x38548): too weak alone (0.3 is
+    # under the phone threshold); a context word ("call", "mobile") raises it.
+    loose = _LoosePhone(
+        supported_entity="PHONE_NUMBER", name="CuratorLoosePhoneRecognizer",
+        supported_language=language,
+        patterns=[Pattern(
+            "digit groups",
+            r"(?<![\w+.\-/])\+?\d{1,4}(?:[ .\-]\d{2,4}){2,4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?"
+            r"(?![\w\-/]|\.\d)", 0.3)],
+        context=["phone", "call", "tel", "telephone", "mobile", "cell", "reach",
+                 "contact", "whatsapp", "fax", "ring", "text"],
+    )
+    return [phone, loose]
 
 
 def build_analyzer(settings: PiiSettings | None = None) -> tuple[Analyzer, list[str]]:
@@ -321,10 +356,30 @@ def build_analyzer(settings: PiiSettings | None = None) -> tuple[Analyzer, list[
     return Analyzer(analyzer, settings, model_id, has_ner, entities), warnings
 
 
-def _postprocess(results: Iterable[Any], threshold: float) -> list[Span]:
-    spans = [Span(r.entity_type, r.start, r.end, round(float(r.score), 4),
-                  _recognizer_name(r)) for r in results]
-    structured = [s for s in spans if s.entity_type in STRUCTURED and s.score >= threshold]
+def _postprocess(results: Iterable[Any], settings: PiiSettings, text: str = "",
+                 english: bool = True) -> list[Span]:
+    """Per-type thresholds, then code/JSON/URL/date rules, then overlaps resolved."""
+    table = settings.type_thresholds()
+    code = quality.code_regions(text) if text else []
+    spans = []
+    for r in results:
+        score = float(r.score)
+        floor = table.get(r.entity_type, settings.threshold)
+        if score < floor and text:
+            score = quality.context_score(r.entity_type, score, text, r.start, r.end)
+        if score < floor:
+            continue
+        name = _recognizer_name(r)
+        if not english and name == "SpacyRecognizer":
+            continue
+        start, end = r.start, r.end
+        if text:
+            kept = quality.keep(r.entity_type, name, text, start, end, code)
+            if kept is None:
+                continue
+            start, end = kept
+        spans.append(Span(r.entity_type, start, end, round(score, 4), name))
+    structured = [s for s in spans if s.entity_type in STRUCTURED]
     out = []
     for s in spans:
         if s.recognizer == "SpacyRecognizer" and any(
@@ -334,8 +389,11 @@ def _postprocess(results: Iterable[Any], threshold: float) -> list[Span]:
                 t.entity_type == "EMAIL_ADDRESS" and t.start <= s.start and s.end <= t.end
                 for t in structured):
             continue  # the domain of an e-mail address is not a separate web address
-        out.append(s)
-    out.sort(key=lambda s: (s.start, s.end, s.entity_type))
+        if s.entity_type != "PHONE_NUMBER" or not any(
+                t.entity_type == "PHONE_NUMBER" and t != s and t.start <= s.start
+                and s.end <= t.end and (t.end - t.start) > (s.end - s.start) for t in spans):
+            out.append(s)
+    out = sorted(set(out), key=lambda s: (s.start, s.end, s.entity_type, s.recognizer))
     return out
 
 
@@ -350,10 +408,15 @@ def _recognizer_name(result: Any) -> str:
 
 def _analyze_one(analyzer: Analyzer, text: str, artifacts: Any) -> list[Span]:
     s = analyzer.settings
+    # Context enhancement acts inside analyze() before its threshold: ask for the lowest
+    # threshold in force, and keep each type at its own afterwards.
+    lowest = min([s.threshold, *(s.threshold_for(e) for e in analyzer.entities)])
+    lowest = max(0.0, lowest - quality.CONTEXT_BOOST)   # what our context step can raise
     results = analyzer.engine.analyze(
         text=text, language=s.language, entities=analyzer.entities,
-        score_threshold=s.threshold, nlp_artifacts=artifacts)
-    return _postprocess(results, s.threshold)
+        score_threshold=lowest, nlp_artifacts=artifacts)
+    english = not analyzer.has_ner or s.language != "en" or quality.is_english(text)
+    return _postprocess(results, s, text, english)
 
 
 def _analyze_chunk(analyzer: Analyzer, texts: Sequence[str]) -> list[list[Span]]:
@@ -537,16 +600,38 @@ def describe(ref: TextRef, span: Span) -> str:
     return f"{where} contains what looks like {what}: {ref.text[span.start:span.end]}"
 
 
-def to_findings(refs: Sequence[TextRef], spans: Sequence[Sequence[Span]]
-                ) -> list[FindingDraft]:
+def span_tiers(text: str, spans: Sequence[Span]) -> list[str]:
+    """The risk tier of each span of ``text`` (see :func:`pii_quality.tier`)."""
+    identifiers = [(s.start, s.end) for s in spans
+                   if s.entity_type in quality.IDENTIFIER_TYPES]
+    return [quality.tier(s.entity_type, text, s.start, s.end, identifiers) for s in spans]
+
+
+def redacted_by_default(text: str, spans: Sequence[Span]) -> list[Span]:
+    """The spans a default export redacts: identifiers, and names and places in context."""
+    return [s for s, t in zip(spans, span_tiers(text, spans), strict=True)
+            if t in quality.REDACTED_TIERS]
+
+
+def to_findings(refs: Sequence[TextRef], spans: Sequence[Sequence[Span]],
+                has_ner: bool = True) -> list[FindingDraft]:
+    """Findings for the spans of each text; ``detail.tier`` says how risky each is
+    (``identifier``, ``contextual``: warnings; ``public``: info, not redacted by
+    default), and ``detail.note`` when names were not checked (text not English)."""
     out = []
     for ref, found in zip(refs, spans, strict=True):
-        for s in found:
-            detail: dict[str, Any] = {"score": s.score, "recognizer": s.recognizer}
+        note = None
+        if found and has_ner and not quality.is_english(ref.text):
+            note = quality.NOT_ENGLISH_NOTE
+        for s, tier in zip(found, span_tiers(ref.text, found), strict=True):
+            detail: dict[str, Any] = {"score": s.score, "recognizer": s.recognizer,
+                                      "tier": tier}
+            if note:
+                detail["note"] = note
             if ref.part is not None:
                 detail["part"] = ref.part
             out.append(FindingDraft(
-                kind="pii", code=s.entity_type, severity="warning",
+                kind="pii", code=s.entity_type, severity=quality.SEVERITY[tier],
                 description=describe(ref, s), message_index=ref.message_index,
                 start=s.start, end=s.end, text=ref.text[s.start:s.end], detail=detail))
     return out
@@ -560,7 +645,7 @@ def findings_job(convs: Sequence[Conversation], analyzer: Analyzer,
     spans = yield from detect_job(flat, analyzer, cache)
     out, i = [], 0
     for rs in refs:
-        out.append(to_findings(rs, spans[i:i + len(rs)]))
+        out.append(to_findings(rs, spans[i:i + len(rs)], analyzer.has_ner))
         i += len(rs)
     return out
 
@@ -615,13 +700,20 @@ def pii_scan(store: Any, cache: PiiCache | None = None,
         yield Progress(seen, total, f"PII: reading records ({seen:,} of {total:,})")
     flat = [ref.text for _, refs in owners for ref in refs]
     spans = yield from detect_job(flat, analyzer, cache)
+    if analyzer.has_ner:
+        not_english = sum(1 for t in set(flat) if not quality.is_english(t))
+        if not_english:
+            warnings = [*warnings, f"Names not checked in {not_english:,} distinct texts: "
+                        "they are not English and the model is English (patterns such as "
+                        "e-mail addresses and phone numbers were still checked)."]
     store.clear_findings("pii")
     codes: dict[str, int] = {}
+    tiers: dict[str, int] = {}
     items: list[tuple[int | None, FindingDraft]] = []
     suppressed = 0
     i = 0
     for record_id, refs in owners:
-        drafts = to_findings(refs, spans[i:i + len(refs)])
+        drafts = to_findings(refs, spans[i:i + len(refs)], analyzer.has_ner)
         i += len(refs)
         for d in drafts:
             if d.text is not None and is_allowed(d.text):
@@ -631,15 +723,36 @@ def pii_scan(store: Any, cache: PiiCache | None = None,
                 d.detail["confirmed"] = True
             items.append((record_id, d))
             codes[d.code] = codes.get(d.code, 0) + 1
+            tier = str(d.detail.get("tier"))
+            tiers[tier] = tiers.get(tier, 0) + 1
         if len(items) >= 5000:
             store.add_findings(items, PII_DETECTOR, PII_VERSION, closed)
             items = []
     store.add_findings(items, PII_DETECTOR, PII_VERSION, closed)
-    return {"model": analyzer.model_id, "ner": analyzer.has_ner, "warnings": warnings,
+    return {"tiers": tiers, "recurring": recurring_texts(flat, spans),
+            "model": analyzer.model_id, "ner": analyzer.has_ner, "warnings": warnings,
             "codes": dict(sorted(codes.items(), key=lambda kv: -kv[1])),
             "findings": sum(codes.values()), "texts": len(flat),
             "distinct_texts": len(set(flat)), "allow_listed": suppressed,
             "entities": analyzer.entities, "threshold": analyzer.settings.threshold}
+
+
+def recurring_texts(texts: Sequence[str], spans: Sequence[Sequence[Span]],
+                    top: int = 20) -> list[dict[str, Any]]:
+    """Texts with findings that occur more than once (a system prompt in every record):
+    each with its number of occurrences and its findings per occurrence, most findings
+    first. Decide once: the queue can group by these."""
+    counts: dict[str, int] = {}
+    found: dict[str, int] = {}
+    for text, s in zip(texts, spans, strict=True):
+        if s:
+            h = text_hash(text)
+            counts[h] = counts.get(h, 0) + 1
+            found[h] = len(s)
+    hashes = sorted((h for h, n in counts.items() if n > 1),
+                    key=lambda h: (-counts[h] * found[h], h))
+    return [{"text_hash": h, "occurrences": counts[h], "findings_per_text": found[h],
+             "findings": counts[h] * found[h]} for h in hashes[:top]]
 
 
 def confirmed_findings(store: Any) -> set[tuple[Any, ...]]:

@@ -6,8 +6,9 @@ preference pair's preferred output, record ids (ShareGPT and HF formats), final 
 (``labels: metadata``) and the agreement figures in ``manifest.json`` (whose confusion
 tables name label values). With ``pii: redact`` each of those strings goes through the
 scan's analyzer, with the project's PII settings and its ``pii_cache``, so a text scanned
-before is not analysed again. JSON held in a string (tool-call arguments, list labels)
-is redacted inside its string values and stays valid JSON.
+before is not analysed again; as for findings, only the ``identifier`` and ``contextual``
+tiers are redacted (``pii.redacted_by_default``). JSON held in a string (tool-call
+arguments, list labels) is redacted inside its string values and stays valid JSON.
 
 What is deliberately not read is said in :data:`NOT_SCANNED`, which the readiness
 checklist shows: identifiers and schema words, object keys, media payloads, and the
@@ -26,6 +27,7 @@ from curator.core.checks.pii import (
     allowed,
     build_analyzer,
     detect_job,
+    redacted_by_default,
     settings_from_store,
 )
 from curator.core.checks.pii import (
@@ -315,7 +317,7 @@ class PiiFinder:
 
         def visit(text: str, place: Place | None) -> str:
             spans = by_place.pop(place, []) if place is not None else []
-            for found in self.spans(text):
+            for found in redacted_by_default(text, self.spans(text)):
                 value = text[found.start:found.end]
                 if self.is_allowed(value):
                     continue
@@ -339,7 +341,7 @@ class PiiFinder:
 
         def visit(text: str, place: Place | None) -> str:
             spans = [Span(-1, None, s.start, s.end, s.entity_type, text[s.start:s.end])
-                     for s in self.spans(text)
+                     for s in redacted_by_default(text, self.spans(text))
                      if not self.is_allowed(text[s.start:s.end])]
             return redactor.text(text, spans) if spans else text
 

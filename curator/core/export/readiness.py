@@ -106,7 +106,10 @@ def readiness(store: Store, options: ExportOptions, counts: Mapping[str, int],
     add("pii", pii == 0,
         ("No open PII findings." if not pii else
          f"{pii} open PII spans in {pii_records} records ({handling}); review and dismiss "
-         "false positives first.") + scope)
+         "false positives first. Redact replaces identifiers (e-mail, phone, card, IBAN, "
+         "ids, IP, addresses, dates of birth) and names and places in a personal context; "
+         "public ones (info: no personal cue) are shown for review and redacted only when "
+         "confirmed.") + scope)
     ok, detail = _agreement(store, agreement, threshold)
     add("agreement", ok, detail)
     contradictions = _count(store, "SELECT COUNT(DISTINCT record_id) FROM findings WHERE "

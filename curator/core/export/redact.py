@@ -8,7 +8,14 @@ finds at export in every other string written (``coverage.py``).
 A span whose text no longer sits at its offsets (the record was edited after the scan)
 is redacted wherever its text occurs in that message instead, and counted as *stale*.
 Overlapping spans are merged before replacement, so the result does not depend on the
-anonymizer's conflict rules. Replacement itself uses presidio-anonymizer's
+anonymizer's conflict rules. A text that is JSON (a JSON-mode answer, tool-call arguments
+held in a message) is redacted inside its string values only: a span is clipped to the
+inside of the string values it covers (never a quote, a key or an escape cut in half),
+so the result still parses and nothing outside a span changes.
+
+By default only findings of the ``identifier`` and ``contextual`` tiers are redacted;
+``public`` ones (a name or place with no personal cue, a nationality) are left for
+review and redacted only once a person confirms them. Replacement itself uses presidio-anonymizer's
 ``AnonymizerEngine`` (``replace``, or a ``custom`` operator for pseudonyms) when it is
 installed; a few lines of plain Python give the same output otherwise.
 """
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +117,7 @@ class Redactor:
                 while at >= 0:
                     located.append((at, at + len(span.text), span.entity))
                     at = text.find(span.text, at + len(span.text))
+        located = _json_safe(text, located)
         merged: list[tuple[int, int, str]] = []
         for start, end, entity in sorted(located):
             if merged and start < merged[-1][1]:
@@ -154,8 +163,86 @@ class Redactor:
         return self._engine
 
 
-def open_spans(store: Store) -> dict[int, list[Span]]:
-    """Every open PII span, by record id."""
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def json_value_ranges(text: str) -> list[tuple[int, int]] | None:
+    """The insides of the string values (not keys) of ``text`` when it is a JSON object
+    or array, else None."""
+    head = text.lstrip()[:1]
+    if head not in ("{", "["):
+        return None
+    try:
+        json.loads(text)
+    except ValueError:
+        return None
+    ranges = []
+    for m in _JSON_STRING.finditer(text):
+        if text[m.end():m.end() + 40].lstrip().startswith(":"):
+            continue                    # a key
+        ranges.append((m.start() + 1, m.end() - 1))
+    return ranges
+
+
+def _json_safe(text: str, located: list[tuple[int, int, str]]
+               ) -> list[tuple[int, int, str]]:
+    """Spans clipped to string values when ``text`` is JSON (unchanged otherwise)."""
+    ranges = json_value_ranges(text) if located else None
+    if ranges is None:
+        return located
+    out = []
+    for start, end, entity in located:
+        for a, b in ranges:
+            s, e = max(start, a), min(end, b)
+            if s >= e:
+                continue
+            # never cut an escape sequence (\n, \", \u00e9) in half
+            s = _escape_start(text, a, s)
+            e = _escape_end(text, b, e)
+            if s < e:
+                out.append((s, e, entity))
+    return out
+
+
+def _escape_start(text: str, lo: int, at: int) -> int:
+    """``at`` moved back to the start of the escape sequence it falls inside, if any."""
+    k = at - 1
+    while k >= lo and text[k] != "\\" and at - k <= 5 and text[k] in "0123456789abcdefABCDEFu":
+        k -= 1
+    if k >= lo and text[k] == "\\" and _escaping(text, lo, k) and at - k <= 5 and (
+            text[k + 1] == "u" or at - k == 1):
+        return k
+    return at
+
+
+def _escape_end(text: str, hi: int, at: int) -> int:
+    """``at`` moved forward past the escape sequence it cuts, if any."""
+    k = at - 1
+    while k >= 0 and at - k <= 6:
+        if text[k] == "\\" and _escaping(text, 0, k):
+            length = 6 if text[k + 1:k + 2] == "u" else 2
+            return min(max(at, k + length), hi)
+        if text[k] not in "0123456789abcdefABCDEFu":
+            break
+        k -= 1
+    return at
+
+
+def _escaping(text: str, lo: int, k: int) -> bool:
+    """The backslash at ``k`` starts an escape (an even number of backslashes before)."""
+    n = 0
+    while k - 1 - n >= lo and text[k - 1 - n] == "\\":
+        n += 1
+    return n % 2 == 0
+
+
+def open_spans(store: Store, every_tier: bool = False) -> dict[int, list[Span]]:
+    """Every open PII span to redact, by record id.
+
+    Findings of the ``public`` tier are left out unless a person confirmed them (or
+    ``every_tier``): a famous person or a country in a general question is not personal
+    data.
+    """
     out: dict[int, list[Span]] = {}
     for rid, index, start, end, code, text, detail in store.db.execute(
             'SELECT record_id, message_index, start, "end", code, text, detail FROM findings '
@@ -165,9 +252,12 @@ def open_spans(store: Store) -> dict[int, list[Span]]:
         part = None
         if detail:
             try:
-                part = json.loads(detail).get("part")
+                info = json.loads(detail)
+                part = info.get("part")
             except (ValueError, AttributeError):
-                part = None
+                info, part = {}, None
+            if not every_tier and info.get("tier") == "public" and not info.get("confirmed"):
+                continue
         out.setdefault(rid, []).append(Span(index, part, start, end, code, text))
     return out
 
