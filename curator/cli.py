@@ -211,6 +211,11 @@ def scan(project: str, only: str, profile: str | None, max_tokens: int | None,
                    f"{count_of(sim.get('embedded', 0), 'text')} embedded, the rest from "
                    "the project's cache): "
                    f"{groups_summary(groups)}.")
+    for part in (report.label_errors or {}).get("fields", []):
+        click.echo(f"Likely label errors in {part['field']}: " + (
+            part["skipped"] if part["skipped"] else
+            f"{plural(part['suspects'], 'record')} of {part['judged']:,} judged "
+            f"({part['classes']} values)."))
     billing = report.tokens.get("billing", {})
     if billing.get("examples"):
         click.echo(f"Tokens: ~{billing['billing_tokens']:,} billed per epoch, "

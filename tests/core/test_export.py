@@ -543,7 +543,7 @@ def checklist(store: Store, options: ExportOptions, **agreement: Any) -> dict[st
 def test_readiness_items(project: Store, tmp_path: Path) -> None:
     items = checklist(project, ExportOptions())
     assert list(items) == ["eval_holdout", "schema_errors", "pii", "agreement",
-                           "contradictions", "size", "versioned"]
+                           "contradictions", "label_errors", "size", "versioned"]
     assert not items["eval_holdout"]["ok"] and items["schema_errors"]["ok"]
     assert items["agreement"]["ok"]                                   # no labels at all
     assert not items["size"]["ok"] and items["size"]["severity"] == "warning"

@@ -22,8 +22,9 @@ from curator.core.store import Store
 
 SCHEMA_DETECTOR = "curator.schema"
 SCHEMA_VERSION = "2"  # 2: unfilled_placeholder, content_part_not_accepted (issue 20)
-KINDS = ("schema", "pii", "duplicates", "contradictions")
-#: What ``scan`` runs when not told: the checks that need no model.
+KINDS = ("schema", "pii", "duplicates", "contradictions", "label_errors")
+#: What ``scan`` runs when not told: the checks that need no model (``label_errors``
+#: embeds inputs and fits classifiers: it runs when named).
 DEFAULT_KINDS = ("schema",)
 
 
@@ -40,6 +41,7 @@ class ScanReport(BaseModel):
     missing_user: int = 0
     pii: dict[str, Any] | None = None
     similarity: dict[str, Any] | None = None
+    label_errors: dict[str, Any] | None = None
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -49,8 +51,8 @@ def scan(store: Store, only: Sequence[str] = DEFAULT_KINDS, actor: str = "system
 
     ``pii_analyzer``: a :class:`curator.core.checks.pii.Analyzer` built beforehand (the
     window keeps one, it takes seconds to load); built from the project settings if None.
-    ``embedder``: the sentence-embedding model for duplicates and contradictions (the
-    bundled all-MiniLM-L6-v2 if None).
+    ``embedder``: the sentence-embedding model for duplicates, contradictions and label
+    errors (the bundled all-MiniLM-L6-v2 if None).
     """
     unknown = [name for name in only if name not in KINDS]
     if unknown:
@@ -76,6 +78,13 @@ def scan(store: Store, only: Sequence[str] = DEFAULT_KINDS, actor: str = "system
                                                 _final_labels(store), actor, log=False)
             report.similarity = result
             report.findings.update(result["findings"])
+        if "label_errors" in only:
+            from curator.core.checks.label_errors import KIND, label_error_scan
+
+            found = yield from label_error_scan(store, embedder, actor, log=False)
+            report.label_errors = found
+            report.warnings.extend(found["warnings"])
+            report.findings[KIND] = found["findings"]
         store.log_event(actor, "scan", None, {"checks": list(only),
                                               "findings": report.findings})
     return report

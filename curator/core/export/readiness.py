@@ -27,6 +27,7 @@ ITEM_TITLES = {
     "pii": "Personal data resolved",
     "agreement": "Label agreement measured and good enough",
     "contradictions": "No open contradictions",
+    "label_errors": "No open likely label errors",
     "size": "Enough examples",
     "versioned": "Data versioned (an earlier export exists)",
 }
@@ -119,6 +120,12 @@ def readiness(store: Store, options: ExportOptions, counts: Mapping[str, int],
         f"{contradictions} records contradict others"
         + (" (exported anyway)." if options.include_contradictions else
            " (left out of the export)."))
+    suspects = _count(store, "SELECT COUNT(DISTINCT record_id) FROM findings WHERE "
+                      "kind = 'label_error' AND status = 'open'")
+    add("label_errors", suspects == 0,
+        "None open (scan --only label_errors finds them)." if not suspects else
+        f"{suspects} records have a label that similar records disagree with; accept "
+        "the suggestion, keep the label (dismiss) or adjudicate.")
     train = counts.get("train", 0)
     if train < MIN_EXAMPLES:
         add("size", False, f"{train} training examples; OpenAI needs at least "

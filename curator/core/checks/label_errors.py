@@ -1,0 +1,539 @@
+"""Likely label errors: confident learning on the cached input vectors.
+
+Pure core (no Qt). scikit-learn (already installed with sentence-transformers) is
+imported when a classifier is first fitted.
+
+What is judged
+--------------
+* Every ``single``-choice label field with final labels
+  (:func:`curator.core.labeling.labels.final_labels`): ``field`` is the field's name.
+* Classification-style data, where the final assistant answer *is* the label
+  ("billing", "Category: refund"): ``field`` is ``answer``. The rule
+  (:func:`answer_labels`): answers of at most :data:`MAX_ANSWER_WORDS` words (punctuation
+  and case ignored) on at least :data:`MIN_ANSWER_SHARE` of the records with an answer,
+  2 to :data:`MAX_ANSWER_CLASSES` distinct values used by at least 2 records each, and
+  those values covering at least :data:`MIN_ANSWER_SHARE` of the answers.
+
+How
+---
+1. The input of every record (the same normalised text the similarity check embeds, so
+   the ``embeddings`` cache is shared) is embedded once, cached by text hash.
+2. Out-of-sample class probabilities: a multinomial logistic regression on the vectors,
+   stratified K-fold (:data:`FOLDS`, seeded), each record predicted by the model that
+   did not see it. Classes with fewer than :data:`MIN_PER_CLASS` labels are left out
+   (too few to learn from); fewer than 2 classes left: "too few labels to judge".
+3. Confident learning (Northcutt et al., the method behind cleanlab's
+   ``find_label_issues``): per-class thresholds = mean self-confidence; a record whose
+   probability for another class reaches that class's threshold falls in an
+   off-diagonal cell of the confident joint; the joint is calibrated to the class counts
+   and, per given class, the cell's count of records with the largest margin
+   (p(suggested) - p(given)) are the suspects ("prune by noise rate").
+
+Each suspect becomes a finding ``label_error`` / ``likely_mislabeled`` (warning) with
+``detail`` = ``{field, given, suggested, confidence}``; ``confidence`` is the model's
+out-of-sample probability of the suggested value.
+
+For the labelling panel: :func:`suggest` (a value and its confidence for any records,
+from a model fitted on all final labels) and :func:`uncertainty_order` (the records a
+label would teach the model most about, first).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from curator.core.checks.embed import Embedder, default_embedder
+from curator.core.checks.similarity.texts import content, short_answer, sides
+from curator.core.checks.similarity.vectors import embed_texts
+from curator.core.conversation import text_hash
+from curator.core.errors import CuratorError
+from curator.core.jobs import Job, Progress
+from curator.core.model import FindingDraft
+from curator.core.store.store import CONVERSATION, Store
+
+KIND = "label_error"
+CODE = "likely_mislabeled"
+DETECTOR = "curator.label_errors"
+VERSION = "1"
+#: The ``field`` of findings about a label held in the assistant's answer.
+ANSWER_FIELD = "answer"
+#: Labels a class needs before it is judged (and before suggestions are made).
+MIN_PER_CLASS = 5
+FOLDS = 5
+SEED = 0
+#: An answer of at most this many words may be a class label.
+MAX_ANSWER_WORDS = 4
+MAX_ANSWER_CLASSES = 50
+MIN_ANSWER_SHARE = 0.8
+#: Each fold's classifier learns from at most this many records (sampled per class):
+#: beyond it the 384-dimension model gains nothing, and 100,000 records stay fast.
+MAX_TRAIN = 20_000
+#: Inverse L2 strength of the logistic regression (scikit-learn's ``C``).
+REGULARISATION = 10.0
+
+
+# -- what is judged --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Inputs:
+    """The valid, not-rejected records: their ids, input texts and raw short answers."""
+
+    ids: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)        # normalised input per record
+    answers: list[str | None] = field(default_factory=list)  # final answer as written
+    position: dict[int, int] = field(default_factory=dict)
+
+
+def read_inputs(store: Store, record_ids: Sequence[int] | None = None) -> Inputs:
+    """Records' normalised inputs and final answers (all valid, not-rejected ones)."""
+    out = Inputs()
+    where = "valid AND review != 'rejected'"
+    wanted = None if record_ids is None else set(record_ids)
+    last = 0
+    while True:
+        rows = store.db.execute(
+            f"SELECT id, {CONVERSATION} FROM records WHERE {where} AND id > ? "
+            "ORDER BY id LIMIT 5000", (last,)).fetchall()
+        if not rows:
+            return out
+        for record_id, text in rows:
+            if wanted is not None and record_id not in wanted:
+                continue
+            try:
+                conv = json.loads(text)
+            except (TypeError, ValueError):
+                continue
+            if not isinstance(conv, dict):
+                continue
+            parts = sides(conv)
+            if not parts.input:
+                continue
+            messages = conv.get("messages") or []
+            answer = None
+            if (parts.output is not None and "preferred_output" not in conv and messages
+                    and isinstance(messages[-1], dict)):
+                answer = content(messages[-1]).strip()
+            out.position[record_id] = len(out.ids)
+            out.ids.append(record_id)
+            out.texts.append(parts.input)
+            out.answers.append(answer)
+        last = rows[-1][0]
+
+
+def answer_key(answer: str | None) -> str | None:
+    """A short answer as a class: words only, casefolded; None for a long answer."""
+    if answer is None:
+        return None
+    short = short_answer(" ".join(answer.casefold().split()), MAX_ANSWER_WORDS)
+    return short
+
+
+def answer_labels(answers: Mapping[int, str | None]) -> dict[int, str] | None:
+    """``{record: label}`` when the answers look like class labels, else None.
+
+    The label is the answer's most common spelling within its class (so "Billing." and
+    "billing" are one class, shown as the spelling most records use).
+    """
+    given = {rid: a for rid, a in answers.items() if a is not None and a.strip()}
+    if not given:
+        return None
+    keys = {rid: answer_key(a) for rid, a in given.items()}
+    short = {rid: k for rid, k in keys.items() if k is not None}
+    if len(short) < MIN_ANSWER_SHARE * len(given):
+        return None
+    counts = Counter(short.values())
+    kept = {k for k, n in counts.items() if n >= 2}
+    covered = sum(counts[k] for k in kept)
+    if not 2 <= len(kept) <= MAX_ANSWER_CLASSES or covered < MIN_ANSWER_SHARE * len(given):
+        return None
+    spellings: dict[str, Counter[str]] = {}
+    for rid, k in short.items():
+        if k in kept:
+            spellings.setdefault(k, Counter())[given[rid].strip()] += 1
+    shown = {k: c.most_common(1)[0][0] for k, c in spellings.items()}
+    return {rid: shown[k] for rid, k in short.items() if k in kept}
+
+
+def label_targets(store: Store, inputs: Inputs) -> list[tuple[str, dict[int, str]]]:
+    """(field, {record: given value}) for every single-choice field and the answers."""
+    from curator.core.labeling.labels import final_labels
+    from curator.core.labeling.schema import fields
+
+    targets: list[tuple[str, dict[int, str]]] = []
+    for fld in fields(store):
+        if fld.kind != "single":
+            continue
+        values = {rid: str(v) for rid, v in final_labels(store, fld).items()
+                  if rid in inputs.position and v is not None}
+        if values:
+            targets.append((fld.name, values))
+    answers = answer_labels({rid: inputs.answers[i] for rid, i in inputs.position.items()})
+    if answers:
+        targets.append((ANSWER_FIELD, answers))
+    return targets
+
+
+# -- the model -------------------------------------------------------------------------
+
+
+def trainable(labels: Sequence[str], minimum: int = MIN_PER_CLASS
+              ) -> tuple[list[str], list[str]]:
+    """(classes with enough labels, sorted; the others as "value (n)" for a warning)."""
+    counts = Counter(labels)
+    classes = sorted(k for k, n in counts.items() if n >= minimum)
+    scarce = [f"{k} ({n})" for k, n in sorted(counts.items()) if n < minimum]
+    return classes, scarce
+
+
+def _cap(indices: np.ndarray, y: np.ndarray, limit: int, rng: np.random.Generator
+         ) -> np.ndarray:
+    """At most ``limit`` of ``indices``, sampled in proportion per class."""
+    if len(indices) <= limit:
+        return indices
+    keep: list[np.ndarray] = []
+    for c in np.unique(y[indices]):
+        members = indices[y[indices] == c]
+        take = max(1, round(limit * len(members) / len(indices)))
+        keep.append(rng.choice(members, size=min(take, len(members)), replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+def fit(x: np.ndarray, y: np.ndarray, n_classes: int,
+        regularisation: float | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """A multinomial logistic regression on ``x``; returns ``predict(x) -> probs``.
+
+    Columns of the returned probabilities are all ``n_classes`` classes (a class absent
+    from ``y`` gets probability 0).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=regularisation or REGULARISATION, max_iter=300)
+    model.fit(x, y)
+    present = np.asarray(model.classes_, dtype=np.int64)
+
+    def predict(rows: np.ndarray) -> np.ndarray:
+        probs = np.zeros((len(rows), n_classes), dtype=np.float64)
+        if len(rows):
+            probs[:, present] = model.predict_proba(rows)
+        return probs
+
+    return predict
+
+
+def fold_of(y: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Each record's fold: stratified (each class dealt round the folds), shuffled."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(len(y), dtype=np.int64)
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        rng.shuffle(members)
+        start = int(rng.integers(folds))
+        out[members] = (np.arange(len(members)) + start) % folds
+    return out
+
+
+def fold_count(y: np.ndarray, n_classes: int, folds: int) -> int:
+    """The folds used: at most the size of the largest class, at least 2."""
+    return max(2, min(folds, int(np.bincount(y, minlength=n_classes).max())))
+
+
+def out_of_sample(x: np.ndarray, y: np.ndarray, n_classes: int, folds: int = FOLDS,
+                  seed: int = SEED, max_train: int = MAX_TRAIN) -> Iterator[np.ndarray]:
+    """Cross-validated class probabilities, one fold at a time.
+
+    Yields the probability matrix after each fold (filled for the folds done so far), so
+    a Job can report progress and be cancelled between folds; the last one is complete.
+    """
+    folds = fold_count(y, n_classes, folds)
+    assignment = fold_of(y, folds, seed)
+    rng = np.random.default_rng(seed)
+    probs = np.zeros((len(y), n_classes), dtype=np.float64)
+    for k in range(folds):
+        held = assignment == k
+        train = _cap(np.flatnonzero(~held), y, max_train, rng)
+        predict = fit(x[train], y[train], n_classes)
+        probs[held] = predict(x[held])
+        yield probs
+
+
+# -- confident learning ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One record whose given label the rest of the data disagrees with."""
+
+    index: int          # row in the arrays judged
+    given: int
+    suggested: int
+    confidence: float   # out-of-sample probability of ``suggested``
+    margin: float       # p(suggested) - p(given)
+
+
+def find_issues(probs: np.ndarray, y: np.ndarray) -> list[Issue]:
+    """Confident learning: likely label errors, most certain first.
+
+    ``probs`` are out-of-sample probabilities (rows: records, columns: classes), ``y``
+    the given classes. Per-class thresholds are the mean self-confidence; the confident
+    joint counts records whose probability for another class reaches that class's
+    threshold (the most probable such class); calibrated to the class counts, each
+    off-diagonal cell's count of records with the largest margin are returned.
+    """
+    n, k = probs.shape
+    if n == 0:
+        return []
+    counts = np.bincount(y, minlength=k)
+    thresholds = np.array([probs[y == c, c].mean() if counts[c] else 1.0 for c in range(k)])
+    above = probs >= thresholds[None, :] - 1e-12
+    masked = np.where(above, probs, -1.0)
+    best = masked.argmax(axis=1)
+    confident = above.any(axis=1)
+    joint = np.zeros((k, k), dtype=np.float64)
+    np.add.at(joint, (y[confident], best[confident]), 1.0)
+    # Calibrate: each row sums to the number of records given that class.
+    rows = joint.sum(axis=1, keepdims=True)
+    rows[rows == 0] = 1.0
+    calibrated = joint / rows * counts[:, None]
+    rows_idx = np.arange(n)
+    issues: list[Issue] = []
+    for given in range(k):
+        for target in range(k):
+            if given == target:
+                continue
+            quota = round(float(calibrated[given, target]))
+            if quota <= 0:
+                continue
+            members = np.flatnonzero((y == given) & confident & (best == target))
+            if not len(members):
+                continue
+            margin = probs[members, target] - probs[members, given]
+            order = members[np.argsort(-margin, kind="stable")][:quota]
+            for i in order:
+                if probs[i, target] <= probs[i, given]:
+                    continue        # the model still prefers the given label
+                issues.append(Issue(int(rows_idx[i]), given, target,
+                                    float(probs[i, target]),
+                                    float(probs[i, target] - probs[i, given])))
+    issues.sort(key=lambda issue: -issue.margin)
+    return issues
+
+
+# -- the scan --------------------------------------------------------------------------
+
+
+def _vectors(store: Store, texts: Sequence[str], embedder: Embedder) -> Job[np.ndarray]:
+    """Vectors of ``texts`` (cached by text hash, missing ones embedded and cached)."""
+    distinct = list(dict.fromkeys(texts))
+    row = {t: i for i, t in enumerate(distinct)}
+    vectors = yield from embed_texts(store, distinct, embedder,
+                                     hashes=[text_hash(t) for t in distinct])
+    return np.asarray(vectors[[row[t] for t in texts]], dtype=np.float32)
+
+
+def _dismissed(store: Store, fld: str) -> dict[tuple[Any, ...], tuple[str, str, str]]:
+    """Dismissed findings of ``fld``, keyed for ``add_findings``, by (record, given)."""
+    closed: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+    for record_id, detail, status, by, at in store.db.execute(
+            "SELECT record_id, detail, status, status_by, status_at FROM findings "
+            "WHERE kind = ? AND status != 'open'", (KIND,)):
+        try:
+            info = json.loads(detail or "{}")
+        except ValueError:
+            continue
+        if info.get("field") == fld:
+            closed[(record_id, CODE, None, None, info.get("given"))] = (status, by, at)
+    return closed
+
+
+def _describe(fld: str, given: str, suggested: str, confidence: float) -> str:
+    where = "The answer" if fld == ANSWER_FIELD else f"The label {fld}"
+    return (f'{where} is "{given}", but records like this one are "{suggested}" '
+            f"(model confidence {confidence:.0%}). Check it: accept the suggestion, keep "
+            "the label, or send the record to adjudication.")
+
+
+def judge_job(fld: str, ids: Sequence[int], labels: Sequence[str], x: np.ndarray,
+              folds: int = FOLDS, seed: int = SEED
+              ) -> Job[tuple[dict[str, Any], list[tuple[int, FindingDraft]]]]:
+    """Judge one field's labels: (summary, findings); a Progress after each fold.
+
+    Pure: no store, no embedder (``x``: one vector per label).
+    """
+    classes, scarce = trainable(labels)
+    summary: dict[str, Any] = {"field": fld, "labelled": len(labels), "classes": len(classes),
+                               "judged": 0, "suspects": 0, "skipped": None}
+    if len(classes) < 2:
+        summary["skipped"] = (f"too few labels to judge: {fld} needs at least "
+                              f"{MIN_PER_CLASS} labels in each of 2 values"
+                              + (f" (has {', '.join(scarce)})" if scarce else ""))
+        return summary, []
+    if scarce:
+        summary["left_out"] = scarce
+    index = {c: i for i, c in enumerate(classes)}
+    keep = [i for i, v in enumerate(labels) if v in index]
+    y = np.array([index[labels[i]] for i in keep], dtype=np.int64)
+    rows = x[keep]
+    probs = np.zeros((len(y), len(classes)))
+    folds = fold_count(y, len(classes), folds)
+    yield Progress(0, folds, f"Label errors in {fld}: fitting {folds} models")
+    for done, fold_probs in enumerate(out_of_sample(rows, y, len(classes), folds, seed), 1):
+        probs = fold_probs
+        yield Progress(done, folds, f"Label errors in {fld}: fold {done} of {folds}")
+    issues = find_issues(probs, y)
+    summary["judged"] = len(y)
+    summary["suspects"] = len(issues)
+    found: list[tuple[int, FindingDraft]] = []
+    for issue in issues:
+        given, suggested = classes[issue.given], classes[issue.suggested]
+        confidence = round(issue.confidence, 4)
+        found.append((ids[keep[issue.index]], FindingDraft(
+            kind=KIND, code=CODE, severity="warning",
+            description=_describe(fld, given, suggested, confidence),
+            detail={"field": fld, "given": given, "suggested": suggested,
+                    "confidence": confidence})))
+    return summary, found
+
+
+def judge(fld: str, ids: Sequence[int], labels: Sequence[str], x: np.ndarray,
+          folds: int = FOLDS, seed: int = SEED
+          ) -> tuple[dict[str, Any], list[tuple[int, FindingDraft]]]:
+    """:func:`judge_job` run to its end (for benchmarks and the labelling panel)."""
+    result: tuple[dict[str, Any], list[tuple[int, FindingDraft]]] = _drive(
+        judge_job(fld, ids, labels, x, folds, seed))
+    return result
+
+
+def label_error_scan(store: Store, embedder: Embedder | None = None,
+                     actor: str = "system", folds: int = FOLDS, seed: int = SEED,
+                     log: bool = True) -> Job[dict[str, Any]]:
+    """Find likely label errors in every label field and in label-like answers; a Job.
+
+    One transaction: the ``label_error`` findings are replaced (a dismissed one stays
+    dismissed while the record keeps the same given value), new input vectors cached;
+    cancelling rolls all of it back. Returns ``{model, records, fields: [summary per
+    field], findings, warnings}``.
+    """
+    embedder = embedder or default_embedder()
+    report: dict[str, Any] = {"model": embedder.name, "records": 0, "fields": [],
+                              "findings": 0, "warnings": []}
+    with store.atomic():
+        yield Progress(0, None, "Label errors: reading records and labels")
+        inputs = read_inputs(store)
+        targets = label_targets(store, inputs)
+        report["records"] = len(inputs.ids)
+        wanted = sorted({rid for _, values in targets for rid in values})
+        texts = [inputs.texts[inputs.position[rid]] for rid in wanted]
+        vectors = yield from _vectors(store, texts, embedder)
+        row = {rid: i for i, rid in enumerate(wanted)}
+        closed_all: dict[str, dict[tuple[Any, ...], tuple[str, str, str]]] = {
+            fld: _dismissed(store, fld) for fld, _ in targets}
+        store.clear_findings(KIND)
+        if not targets:
+            report["warnings"].append(
+                "Label errors: nothing to judge (no single-choice label field has final "
+                "labels, and the answers do not look like class labels).")
+        for fld, values in targets:
+            ids = list(values)
+            labels = [values[rid] for rid in ids]
+            x = vectors[[row[rid] for rid in ids]] if ids else np.zeros((0, embedder.dim))
+            summary, found = yield from judge_job(fld, ids, labels, x, folds, seed)
+            report["fields"].append(summary)
+            if summary["skipped"]:
+                report["warnings"].append(summary["skipped"][0].upper()
+                                          + summary["skipped"][1:] + ".")
+            elif summary.get("left_out"):
+                report["warnings"].append(
+                    f"Label errors in {fld}: values with fewer than {MIN_PER_CLASS} labels "
+                    f"were not judged: {', '.join(summary['left_out'])}.")
+            given_of = {rid: d.detail["given"] for rid, d in found}
+            closed = {key[:4]: status for key, status in closed_all[fld].items()
+                      if given_of.get(key[0]) == key[4]}
+            store.add_findings(found, DETECTOR, VERSION, closed)
+            report["findings"] += len(found)
+        if log:
+            store.log_event(actor, "scan", None, {"checks": ["label_errors"],
+                                                  "findings": {KIND: report["findings"]}})
+    return report
+
+
+# -- suggestions for the labelling panel -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """The model's value for a record and its probability; ``ranked``: all values."""
+
+    value: str
+    confidence: float
+    ranked: tuple[tuple[str, float], ...]
+
+
+def _field_labels(store: Store, fld: str, inputs: Inputs) -> dict[int, str]:
+    if fld == ANSWER_FIELD:
+        return answer_labels({rid: inputs.answers[i] for rid, i in inputs.position.items()}
+                             ) or {}
+    from curator.core.labeling.labels import final_labels
+
+    return {rid: str(v) for rid, v in final_labels(store, fld).items()
+            if rid in inputs.position and v is not None}
+
+
+def suggest(store: Store, fld: str, record_ids: Sequence[int],
+            embedder: Embedder | None = None) -> dict[int, Suggestion]:
+    """The model's suggestion for ``record_ids`` from all final labels of ``fld``.
+
+    Fitted on every record with a final label (classes with at least
+    :data:`MIN_PER_CLASS`); raises :class:`CuratorError` when there are too few labels.
+    Records without an input are left out. Writes new vectors to the embedding cache.
+    Never labels anything: the caller shows the suggestion.
+    """
+    embedder = embedder or default_embedder()
+    inputs = read_inputs(store)
+    values = _field_labels(store, fld, inputs)
+    ids = list(values)
+    classes, _ = trainable([values[r] for r in ids])
+    if len(classes) < 2:
+        raise CuratorError(f"Too few labels to suggest {fld}: it needs at least "
+                           f"{MIN_PER_CLASS} labels in each of 2 values.")
+    index = {c: i for i, c in enumerate(classes)}
+    train = [r for r in ids if values[r] in index]
+    asked = [r for r in record_ids if r in inputs.position]
+    texts = [inputs.texts[inputs.position[r]] for r in [*train, *asked]]
+    with store.atomic():
+        vectors = _drive(_vectors(store, texts, embedder))
+    y = np.array([index[values[r]] for r in train], dtype=np.int64)
+    rng = np.random.default_rng(SEED)
+    keep = _cap(np.arange(len(y)), y, MAX_TRAIN, rng)
+    predict = fit(vectors[:len(train)][keep], y[keep], len(classes))
+    probs = predict(vectors[len(train):])
+    out: dict[int, Suggestion] = {}
+    for rid, p in zip(asked, probs, strict=True):
+        order = np.argsort(-p, kind="stable")
+        ranked = tuple((classes[int(j)], round(float(p[j]), 4)) for j in order)
+        out[rid] = Suggestion(ranked[0][0], ranked[0][1], ranked)
+    return out
+
+
+def uncertainty_order(suggestions: Mapping[int, Suggestion]) -> list[int]:
+    """Records most informative to label first: smallest margin between the model's two
+    most probable values (ties: lower top confidence, then record id)."""
+    def margin(rid: int) -> tuple[float, float, int]:
+        ranked = suggestions[rid].ranked
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        return (ranked[0][1] - second, ranked[0][1], rid)
+
+    return sorted(suggestions, key=margin)
+
+
+def _drive(job: Job[Any]) -> Any:
+    """Run a Job to its end without reporting progress."""
+    from curator.core.jobs import run_job
+
+    return run_job(job)
