@@ -23,8 +23,8 @@ from PySide6.QtCharts import (
     QPieSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QEvent, QMargins, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtCore import QEvent, QMargins, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -142,7 +142,7 @@ class ChartPanel(QStackedWidget):
         self.view.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.view.setStyleSheet("background: transparent")
-        self.view.setMinimumSize(200, 160)
+        self.view.setMinimumSize(160, 140)
         self.message = QLabel(NO_DATA)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
@@ -187,6 +187,10 @@ class Dashboard(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Dashboard")
         self._data: dict[str, Any] | None = None
+        #: The code labels' room when they were drawn (they are drawn again on resize).
+        self._code_pixels = CODE_LABEL_PIXELS
+        self._redraw = QTimer(self, singleShot=True, interval=120)
+        self._redraw.timeout.connect(self._redraw_codes)
 
         self.tiles: dict[str, Tile] = {}
         tiles = QHBoxLayout()
@@ -220,8 +224,9 @@ class Dashboard(QWidget):
         grid.addWidget(self.kind_panel, 0, 1)
         grid.addWidget(self.tokens_panel, 1, 0, 1, 2)
         grid.addWidget(self.codes_panel, 0, 2, 2, 1)
-        for column in range(3):
-            grid.setColumnStretch(column, 1)
+        # The codes column is the widest: its labels are code names.
+        for column, stretch in enumerate((2, 2, 3)):
+            grid.setColumnStretch(column, stretch)
         grid.setRowStretch(0, 1)
         grid.setRowStretch(1, 1)
 
@@ -401,8 +406,9 @@ class Dashboard(QWidget):
         # QtCharts gives a vertical axis at most ~40% of the chart and cuts the end of
         # longer labels; cutting the middle ourselves keeps both ends of a code.
         metrics = QFontMetrics(self.font())
+        self._code_pixels = self._code_label_pixels()
         labels = _unique([metrics.elidedText(label, Qt.TextElideMode.ElideMiddle,
-                                             CODE_LABEL_PIXELS) for label in full])
+                                             self._code_pixels) for label in full])
         # Horizontal bars draw the first category at the bottom: reverse so the most
         # frequent code is on top. One bar set per severity, stacked, colours each bar
         # by its severity (a bar has a value in its own severity's set only).
@@ -481,6 +487,22 @@ class Dashboard(QWidget):
             f"{label} {_n(n)}" for label, n in zip(labels, counts, strict=False)) + ".")
 
     # -- palette ---------------------------------------------------------------------
+
+    def _code_label_pixels(self) -> int:
+        """Room for a code's label: a share of the codes chart's width, at least
+        ``CODE_LABEL_PIXELS``."""
+        return max(CODE_LABEL_PIXELS, min(int(self.codes_panel.width() * 0.4), 300))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Wider: room for longer code names (drawn again once the size settles).
+        if self._data is not None and self._code_label_pixels() != self._code_pixels:
+            self._redraw.start()
+
+    def _redraw_codes(self) -> None:
+        if self._data is not None and self._code_label_pixels() != self._code_pixels:
+            self._reset(self.codes_chart)
+            self._draw_codes(self._data, not self._data.get("records"))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

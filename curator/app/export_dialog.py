@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 
 from curator.app.jobs import JobRunner
 from curator.app.operations import alive
+from curator.app.widgets import fit_to_screen
 from curator.core.errors import CuratorError
 from curator.core.export import (
     FORMATS,
@@ -104,7 +105,7 @@ class ExportDialog(QDialog):
         self._planning = False
         self._plan_stale = False
         self.setWindowTitle(f"Export — {store.path.name}")
-        self.resize(1180, 760)
+        fit_to_screen(self, 1180, 760)
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.refresh)
         self._build()
@@ -603,7 +604,7 @@ class ExportDialog(QDialog):
         if name == JOB_NAME and self._running:
             self._stopped("Export cancelled: nothing was written.")
 
-    def done(self, result: int) -> None:  # noqa: D102 - QDialog API
+    def done(self, result: int) -> None:
         if self._own_runner and self.runner.busy:
             self.runner.cancel()
             self.runner.wait()

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from curator.app.chat_style import Card
 from curator.app.operations import Submit, alive, run_at_once
-from curator.app.widgets import muted
+from curator.app.widgets import ElidedButton, ElidedLabel, muted
 from curator.core import operations
 from curator.core.jsontext import compact
 from curator.core.labeling import assignment, labels, schema
@@ -78,7 +78,7 @@ class _TextKeys(QObject):
         super().__init__(box)
         self.box = box
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
             if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
@@ -111,7 +111,10 @@ class FieldBox(Card):
         layout.setContentsMargins(14, 10, 12, 10)
         layout.setSpacing(6)
         title = QHBoxLayout()
-        name = QLabel(f"<b>{_escape(fld.name)}</b>")
+        name = ElidedLabel(fld.name, minimum=60)
+        bold = name.font()
+        bold.setBold(True)
+        name.setFont(bold)
         title.addWidget(name)
         kind = {"single": "one choice", "multi": "any that apply",
                 "rating": f"rating 1–{fld.scale}", "text": "free text"}[fld.kind]
@@ -153,7 +156,7 @@ class FieldBox(Card):
         dumped = compact(choice)
         key = self._key_of.get(dumped)
         shows_key = key and str(choice) != key  # a rating's key is its own number
-        button = QPushButton(f"{key}   {choice}" if shows_key else str(choice))
+        button = ElidedButton(f"{key}   {choice}" if shows_key else str(choice))
         button.setProperty("choice", True)
         button.setCheckable(True)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the panel keeps the keyboard
@@ -175,7 +178,7 @@ class FieldBox(Card):
         if self.field.kind != "multi":
             return choice
         current = list(self.value or [])
-        return [v for v in current if v != choice] if choice in current else current + [choice]
+        return [v for v in current if v != choice] if choice in current else [*current, choice]
 
     def choice_for_key(self, text: str) -> tuple[bool, Any]:
         if text in self._keys:
@@ -219,7 +222,7 @@ class FieldBox(Card):
         self.bar = palette.color(QPalette.ColorRole.Highlight) if active else None
         self.update()
 
-    def mousePressEvent(self, event: Any) -> None:  # noqa: N802
+    def mousePressEvent(self, event: Any) -> None:
         self.activated.emit()
         super().mousePressEvent(event)
 
@@ -272,7 +275,8 @@ class LabelingPanel(QWidget):
         self.progress_bar = QProgressBar(textVisible=False, maximumHeight=6)
         self.progress_bar.setAccessibleName("Labelling progress")
         outer.addWidget(self.progress_bar)
-        self.record_text = muted(wrap=False)
+        self.record_text = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
+        self.record_text.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         outer.addWidget(self.record_text)
         self.blind_note = muted("Blind batch: other annotators' labels are hidden.")
         outer.addWidget(self.blind_note)
@@ -290,6 +294,8 @@ class LabelingPanel(QWidget):
         outer.addWidget(self.guidelines)
         self.scroll = QScrollArea(widgetResizable=True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # the fields fit the panel's width (their texts are cut), they never scroll sideways
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.body = QWidget()
         self.fields_layout = QVBoxLayout(self.body)
@@ -421,9 +427,8 @@ class LabelingPanel(QWidget):
         self.scroll.ensureWidgetVisible(box)
         if box.editor is not None and box.isEnabled():
             box.editor.setFocus()
-        elif self.focusWidget() is not None and self.focusWidget() is not self:
-            if isinstance(self.focusWidget(), QPlainTextEdit):
-                self.setFocus()
+        elif isinstance(self.focusWidget(), QPlainTextEdit):  # another field's text box
+            self.setFocus()
 
     # -- saving --------------------------------------------------------------------
 
@@ -510,7 +515,7 @@ class LabelingPanel(QWidget):
             return True
         return super().event(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if not self._claims(event):
             super().keyPressEvent(event)
             return

@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QSettings, QSize, Qt, qVersion
+from PySide6.QtCore import QSettings, Qt, QTimer, qVersion
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QShowEvent,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -38,6 +38,7 @@ from curator import __version__
 from curator.app.dashboard import Dashboard
 from curator.app.jobs import JobFactory, JobRunner, OnDone, OnFailed, Operation, one_step
 from curator.app.packs_view import PackBanner, PackController
+from curator.app.widgets import ElidedLabel, fit_to_screen
 from curator.app.window_checks import ChecksController
 from curator.app.window_labels import LabelsController
 from curator.app.window_menus import WindowMenus
@@ -77,7 +78,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.setWindowTitle("Curator")
         self.setAcceptDrops(True)
-        self.resize(QSize(1280, 820))
+        fit_to_screen(self, 1280, 820)
         self._build_parts()
         self._build_widgets()
         self._build_menus()
@@ -141,7 +142,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         status = self.statusBar()
-        self.job_label = QLabel()
+        self.job_label = ElidedLabel(minimum=60)
         self.job_bar = QProgressBar()
         self.job_bar.setMaximumWidth(220)
         self.job_bar.setAccessibleName("Job progress")
@@ -446,6 +447,21 @@ class MainWindow(QMainWindow):
         self.model.refresh_rows()
         self.labels.set_annotator(who)
         self.statusBar().showMessage(f"Working as {self.user}.", 6000)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self.keep_on_screen)  # once the frame is known
+
+    def keep_on_screen(self) -> None:
+        """Shrink the window to its screen's free area if it is larger (frame included)."""
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        room, frame = screen.availableGeometry(), self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        if frame.width() > room.width() or frame.height() > room.height():
+            self.resize(min(self.width(), room.width() - extra_w),
+                        min(self.height(), room.height() - extra_h))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Long jobs are cancelled (they roll back); changes still queued are written.

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from curator.app.record_view import RecordView
 from curator.app.shell import Shell
+from curator.app.widgets import fit_to_screen
 from curator.core.errors import CuratorError
 from curator.core.jobs import Job
 from curator.core.labeling.packs import (
@@ -182,7 +183,7 @@ class PacksDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Annotation packs")
-        self.resize(900, 360)
+        fit_to_screen(self, 900, 360)
         self.table = QTableWidget(0, len(STATUS_COLUMNS))
         self.table.setAccessibleName("Packs")
         self.table.setHorizontalHeaderLabels(STATUS_COLUMNS)

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from curator.app.widgets import ElidedLabel
+
 #: Highlight colours per PII type (the record view uses the same ones).
 PII_COLORS: dict[str, str] = {
     "PERSON": "#e8a33d",
@@ -69,13 +71,13 @@ class PiiModel(QAbstractTableModel):
         self.items = items
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.items)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
@@ -138,7 +140,7 @@ class PiiQueue(QWidget):
         self.type_filter = QComboBox()
         self.type_filter.setAccessibleName("PII type")
         self.type_filter.addItem("All types", None)
-        self.summary = QLabel()
+        self.summary = ElidedLabel()
         self.summary.setAccessibleName("PII summary")
         self.scan_button = QPushButton("Scan for personal data")
         self.scan_button.setToolTip("Look for names, e-mail addresses, phone numbers and "

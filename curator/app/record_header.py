@@ -6,10 +6,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from curator.app.chat_style import REVIEW_COLORS, REVIEW_LABELS, Pill
-from curator.app.widgets import muted
+from curator.app.widgets import ElidedLabel, muted
 
 
 def record_meta(detail: dict[str, Any]) -> str:
@@ -32,34 +32,40 @@ def record_meta(detail: dict[str, Any]) -> str:
 
 
 class RecordHeader(QFrame):
-    """A line over the record: key (bold), review badge, and details on the right."""
+    """Over the record: its key (bold) and review badge, the details on a line below.
+
+    A long key is cut with "…" (the whole key in its tooltip) and the details wrap, so a
+    long file name never widens the window.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setObjectName("recordHeader")
         self.setAccessibleName("Record header")
-        head = QHBoxLayout(self)
-        head.setContentsMargins(12, 8, 12, 8)
-        head.setSpacing(10)
-        self.key_label = QLabel()
+        self.key_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle, minimum=80)
         font = self.key_label.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.key_label.setFont(font)
         self.key_label.setObjectName("recordKey")
         self.key_label.setAccessibleName("Record key")
-        self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.review_badge = Pill()
         self.review_badge.setObjectName("reviewBadge")
         self.review_badge.setAccessibleName("Review state")
-        self.meta_label = muted(wrap=False)
+        self.meta_label = muted(wrap=True)
         self.meta_label.setObjectName("recordMeta")
         self.meta_label.setAccessibleName("Record details")
         self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        head.addWidget(self.key_label)
-        head.addWidget(self.review_badge)
-        head.addStretch(1)
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        top.addWidget(self.key_label, 0)
+        top.addWidget(self.review_badge, 0)
+        top.addStretch(1)
+        head = QVBoxLayout(self)
+        head.setContentsMargins(12, 8, 12, 8)
+        head.setSpacing(2)
+        head.addLayout(top)
         head.addWidget(self.meta_label)
 
     def show_record(self, detail: dict[str, Any]) -> None:

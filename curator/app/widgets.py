@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QTabWidget, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QGuiApplication, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
+    QTabWidget,
+    QWidget,
+)
+
+#: How narrow a combo box may get (in characters) before it cuts its text.
+COMBO_CHARS = 8
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -34,13 +48,95 @@ def placeholder(text: str) -> QLabel:
     return label
 
 
-def combo(name: str, items: list[tuple[str, Any]]) -> QComboBox:
-    """A combo box named for screen readers, holding ``(label, value)`` items."""
+def combo(name: str, items: list[tuple[str, Any]], chars: int = COMBO_CHARS) -> QComboBox:
+    """A combo box named for screen readers, holding ``(label, value)`` items.
+
+    It does not grow with its longest item (a long file name would widen the window):
+    it is at least ``chars`` characters wide, takes what room its layout gives, and
+    its list opens as wide as the items.
+    """
     box = QComboBox()
     box.setAccessibleName(name)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(chars)
+    box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
     for label, value in items:
         box.addItem(label, value)
+    _fit_popup(box)
     return box
+
+
+def _fit_popup(box: QComboBox) -> None:
+    """Open the list wide enough for its longest item (capped by the screen)."""
+    view = box.view()
+    widest = view.sizeHintForColumn(0) if box.count() else 0
+    screen = box.screen() or QGuiApplication.primaryScreen()
+    cap = screen.availableGeometry().width() // 2 if screen is not None else 600
+    view.setMinimumWidth(min(widest + 24, cap))
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text, cut with "…" where it does not fit; the whole text as
+    tooltip when it is cut. ``text()`` is the whole text.
+
+    Its minimum width is small, so a long text never widens the window.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None,
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight,
+                 minimum: int = 40) -> None:
+        super().__init__(text, parent)
+        self._mode = mode
+        self._minimum = minimum
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._minimum, super().minimumSizeHint().height())
+
+    def elided(self) -> bool:
+        """Whether the text is cut at the label's present width."""
+        return self.shown_text() != self.text()
+
+    def shown_text(self) -> str:
+        """The text as drawn (cut to the width)."""
+        return self.fontMetrics().elidedText(self.text(), self._mode,
+                                             max(self.contentsRect().width(), 1))
+
+    def paintEvent(self, _event: Any) -> None:
+        shown = self.shown_text()
+        self.setToolTip(self.text() if shown != self.text() else "")
+        painter = QPainter(self)
+        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()),
+                                  self.palette(), self.isEnabled(), shown,
+                                  self.foregroundRole())
+
+
+class ElidedButton(QPushButton):
+    """A push button whose text is cut with "…" when it is narrower than its text.
+
+    ``text()`` stays the whole text (and the tooltip says it), so a narrow panel can
+    hold long option names without growing.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None,
+                 minimum: int = 48) -> None:
+        super().__init__(text, parent)
+        self._minimum = minimum
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._minimum, super().minimumSizeHint().height())
+
+    def paintEvent(self, _event: Any) -> None:
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents,
+                                           option, self).width() - 8
+        option.text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                                    max(room, 1))
+        painter = QStylePainter(self)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.drawControl(QStyle.ControlElement.CE_PushButton, option)
 
 
 def refill(box: QComboBox, items: list[tuple[str, Any]]) -> None:
@@ -52,6 +148,7 @@ def refill(box: QComboBox, items: list[tuple[str, Any]]) -> None:
         box.addItem(label, value)
     box.setCurrentIndex(max(0, box.findData(current)))
     box.blockSignals(False)
+    _fit_popup(box)
 
 
 def replace_tab(tabs: QTabWidget, old: QWidget, new: QWidget, title: str) -> None:
@@ -79,3 +176,15 @@ def ask(parent: QWidget | None, title: str, text: str, accept: str,
     box.setDefaultButton(yes)
     box.exec()
     return box.clickedButton() is yes
+
+
+def fit_to_screen(widget: QWidget, width: int, height: int, margin: int = 40) -> None:
+    """Resize ``widget`` to ``width`` x ``height``, or to what its screen has room for
+    (less ``margin`` for the window frame and panels), whichever is smaller."""
+    parent = widget.parentWidget()
+    screen = (parent or widget).screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        widget.resize(width, height)
+        return
+    room = screen.availableGeometry()
+    widget.resize(min(width, room.width() - margin), min(height, room.height() - margin))

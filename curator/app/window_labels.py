@@ -13,8 +13,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
-    QFrame,
-    QScrollArea,
     QTableView,
     QTabWidget,
     QWidget,
@@ -108,12 +106,10 @@ class LabelsController(QObject):
         self.labeling.next_requested.connect(self.next_unlabelled)
         self.labeling.failed.connect(w.show_error)
         old = self.dock.widget()
-        scroll = QScrollArea()  # a narrow dock scrolls instead of widening the window
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.labeling)
-        self.dock.setWidget(scroll)
+        # The panel cuts long texts and scrolls its fields itself: it fits any dock at
+        # least this wide, and its Next button stays in view (a scroll area around it
+        # would scroll the button away, its wrapped texts asking for their full height).
+        self.dock.setWidget(self.labeling)
         self.dock.setMinimumWidth(300)
         if old is not None:
             old.deleteLater()

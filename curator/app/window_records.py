@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QSplitter,
     QTableView,
@@ -25,7 +24,7 @@ from curator.app.jobs import JobFactory, one_step
 from curator.app.record_view import RecordView
 from curator.app.records_model import RecordTableModel
 from curator.app.shell import Shell
-from curator.app.widgets import combo, refill
+from curator.app.widgets import ElidedLabel, combo, refill
 from curator.core.jobs import Job, Progress
 from curator.core.store import Store
 from curator.core.store.browse import (
@@ -89,10 +88,21 @@ class RecordsController(QObject):
         self.source_filter = combo("Source file", [("All files", None)])
         self.invalid_only = QCheckBox("Invalid only")
         self.invalid_only.setAccessibleName("Show only invalid records")
-        bar = QHBoxLayout()
-        for widget in (self.search, self.review_filter, self.kind_filter, self.code_filter,
-                       self.source_filter, self.invalid_only):
-            bar.addWidget(widget, 3 if widget is self.search else 0)
+        # The search box on a line of its own, the filters under it sharing a line: in
+        # a narrow pane the combo boxes cut their text instead of squeezing the search.
+        self.search.setMinimumWidth(160)
+        search = QHBoxLayout()
+        search.addWidget(self.search, 1)
+        search.addWidget(self.invalid_only)
+        filters = QHBoxLayout()
+        for box in (self.review_filter, self.kind_filter, self.code_filter,
+                    self.source_filter):
+            box.setMinimumContentsLength(5)
+            filters.addWidget(box, 1)
+        bar = QVBoxLayout()
+        bar.setSpacing(4)
+        bar.addLayout(search)
+        bar.addLayout(filters)
 
         self.table = QTableView()
         self.table.setAccessibleName("Records")
@@ -125,9 +135,9 @@ class RecordsController(QObject):
         self.splitter.setSizes([720, 560])
 
         #: Counts for the status bar.
-        self.counts = QLabel()
+        self.counts = ElidedLabel(minimum=120)
         self.counts.setAccessibleName("Counts")
-        self.review_progress = QLabel()
+        self.review_progress = ElidedLabel(minimum=60)
         self.review_progress.setAccessibleName("Review progress")
 
     def _connect(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,13 @@ from PySide6.QtWidgets import QApplication
 
 from curator.core.demo import build_demo
 from curator.core.jobs import run_job
+
+# Qt's offscreen platform has one 800x600 screen unless told otherwise: give it the two
+# screens the layout tests place the window on (a laptop's and a desktop's). Read when
+# the QApplication starts, after every conftest has been loaded.
+SCREENS = Path(__file__).resolve().parent / "screens.json"
+if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
 
 
 @pytest.fixture

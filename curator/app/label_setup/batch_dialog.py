@@ -10,6 +10,7 @@ from curator.app.label_setup.batch_form import BatchForm
 from curator.app.label_setup.batch_list import BatchList
 from curator.app.label_setup.common import Writer
 from curator.app.operations import Submit, run_at_once
+from curator.app.widgets import fit_to_screen
 from curator.core.labeling import assignment
 from curator.core.labeling.assignment import Batch
 from curator.core.store import Store
@@ -29,7 +30,7 @@ class BatchDialog(QDialog):
         self.actor = actor
         self.submit = submit or run_at_once(store)
         self.setWindowTitle("Annotators and batches")
-        self.resize(980, 660)
+        fit_to_screen(self, 980, 660)
 
         write = Writer(self.submit, self)
         self.annotators = AnnotatorsBox(store, self.actor, write)

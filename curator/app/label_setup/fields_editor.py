@@ -112,7 +112,14 @@ class FieldsEditor(QWidget):
         start = QPushButton("Add the first field")
         start.clicked.connect(self.start_new)
         layout.addWidget(self.empty_label)
-        layout.addWidget(hint, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not by an alignment flag: an aligned item gets its
+        # size hint, and a wrapped label's hint is too short for its lines.
+        centred = QHBoxLayout()
+        centred.addStretch(1)
+        centred.addWidget(hint, 4)
+        centred.addStretch(1)
+        layout.addLayout(centred)
+        self.empty_hint = hint
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(start)

@@ -16,6 +16,7 @@ from curator.app.label_setup.common import Writer
 from curator.app.label_setup.fields_editor import FieldsEditor
 from curator.app.label_setup.guidelines_editor import GuidelinesEditor
 from curator.app.operations import Submit, run_at_once
+from curator.app.widgets import fit_to_screen
 from curator.core.store import Store
 
 
@@ -33,7 +34,7 @@ class SchemaDialog(QDialog):
         self.actor = actor
         self.submit = submit or run_at_once(store)
         self.setWindowTitle("Fields and guidelines")
-        self.resize(940, 620)
+        fit_to_screen(self, 940, 620)
 
         write = Writer(self.submit, self)
         self.fields = FieldsEditor(store, self.actor, write,
