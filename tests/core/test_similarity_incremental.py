@@ -158,7 +158,10 @@ def test_added_records_search_only_new_texts(store: Store, load: Loader) -> None
     assert again["search_mode"] == "incremental"
     assert 0 < again["searched_texts"] == distinct_inputs(store) - before
     still = {f["record"] for f in store.findings(kind="near_duplicate", status="dismissed")}
-    assert dismissed <= still
+    # Groups are tight (issue 16): a new record may lead a group and leave an old member
+    # out of every group; the ones still found keep their dismissal.
+    found = {f["record"] for f in store.findings(kind="near_duplicate")}
+    assert dismissed & found <= still and len(dismissed & found) >= len(dismissed) // 2
     assert_same_as_full_scan(store, embedder, again)
 
 
@@ -189,12 +192,12 @@ def test_threshold_change_searches_everything_again(store: Store, load: Loader) 
     load(corpus(4, 120, "a"))
     scan(store, embedder)
     _, threshold, pairs = stored_pairs(store)
-    store.set_setting(sim.SETTINGS_KEY, {"near_duplicate": 0.8, "contradiction_input": 0.85})
+    store.set_setting(sim.SETTINGS_KEY, {"near_duplicate": 0.6, "contradiction_input": 0.62})
     load(corpus(5, 5, "b"))
     report = scan(store, embedder)
     assert report["search_mode"] == "full"
     _, lower, more = stored_pairs(store)
-    assert (threshold, lower) == (0.9, 0.8) and len(more) > len(pairs)
+    assert (threshold, lower) == (0.65, 0.6) and len(more) > len(pairs)
     assert_same_as_full_scan(store, embedder, report)
     # Raising it again: full again, and the same as from scratch.
     store.set_setting(sim.SETTINGS_KEY, {"near_duplicate": 0.95})

@@ -23,10 +23,14 @@ What is found
 -------------
 * ``duplicate`` / ``exact_duplicate``: records whose whole conversation is the same after
   normalisation (cluster kind ``exact``).
-* ``near_duplicate`` / ``near_duplicate``: input cosine >= ``near_duplicate`` and output
-  cosine >= ``near_duplicate_output`` (cluster kind ``near``; connected components, so a
-  cluster may chain).
-* ``contradiction`` / ``conflicting_output``: input cosine >= ``contradiction_input`` but
+* ``near_duplicate`` / ``near_duplicate``: input cosine >= ``near_duplicate`` (a
+  candidate), verified as the same request (``decisions.verdict``: no number, day,
+  month, name or negation differs, and the calibrated model over cosine and word
+  overlap says so), and output cosine >= ``near_duplicate_output`` (cluster kind
+  ``near``; tight groups: every two members were decided alike, so nothing chains).
+* ``contradiction`` / ``conflicting_output``: input cosine >= ``contradiction_input``,
+  verified as the same request (a pair that differs in one detail may rightly have
+  another answer), but
   outputs that differ: cosine < ``contradiction_output``, or both short answers (class
   labels, yes/no) that differ after normalisation. ``conflicting_label``: the same for
   final labels passed in as ``labels={record_id: label}`` (cluster kind

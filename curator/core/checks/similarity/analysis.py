@@ -47,8 +47,10 @@ class Analysis:
 class _Decided:
     """The record pairs judged near duplicates, and the conflicting ones with figures."""
 
-    near: list[tuple[int, int]] = field(default_factory=list)
+    near: list[tuple[int, int, float]] = field(default_factory=list)
     conflicts: dict[tuple[int, int], Figure] = field(default_factory=dict)
+    #: pairs verified as the same request that may contradict (conflicting or not)
+    same: list[tuple[int, int, float]] = field(default_factory=list)
 
 
 def analyse(corpus: Corpus, vectors: np.ndarray, config: Mapping[str, Any],
@@ -91,7 +93,7 @@ def analyse(corpus: Corpus, vectors: np.ndarray, config: Mapping[str, Any],
     if "duplicates" in kinds:
         result.near = near_groups(rep, decided.near)
     if "contradictions" in kinds:
-        for group in contradiction_groups(rep, decided.conflicts):
+        for group in contradiction_groups(rep, decided.conflicts, decided.same):
             result.contradictions.append(group.members)
             result.conflicts.append(group.conflicts)
             result.conflict_reasons.append(group.reasons)
@@ -126,7 +128,7 @@ def _decide(corpus: Corpus, vout: Gather, has_output: list[bool], rules: PairRul
     records): the rules are read from the settings once, short answers are memoised.
     """
     decided = _Decided()
-    all_sides = corpus.sides
+    all_sides, details = corpus.sides, corpus.details
     for ga, gb, in_sim in group_pairs:
         left = [p for p in records_of[ga] if p in rep]
         right = left if ga == gb else [p for p in records_of[gb] if p in rep]
@@ -138,11 +140,14 @@ def _decide(corpus: Corpus, vout: Gather, has_output: list[bool], rules: PairRul
             for j, b in enumerate(right):
                 if ga == gb and j <= i:
                     continue
+                if not rules.same_request(details[a], details[b], in_sim):
+                    continue
                 out_sim = _output_similarity(vout, out_sims, has_output, a, b, i, j)
                 if rules.near(in_sim, out_sim, has_output[a], has_output[b]):
-                    decided.near.append((a, b))
+                    decided.near.append((a, b, in_sim))
                 if not rules.may_contradict(all_sides[a], all_sides[b], in_sim):
                     continue
+                decided.same.append((a, b, in_sim))
                 reason = rules.conflict(all_sides[a], all_sides[b], out_sim)
                 if reason is None and labels:
                     reason = label_conflict(labels.get(corpus.ids[a]),

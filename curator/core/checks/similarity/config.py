@@ -21,12 +21,15 @@ CLUSTER_KINDS = {"duplicates": ("exact", "near"), "contradictions": ("contradict
 #: The ``store.setting`` key holding :data:`DEFAULTS` overrides.
 SETTINGS_KEY = "similarity"
 
-#: Thresholds calibrated on tests/data/paraphrase_pairs.jsonl with all-MiniLM-L6-v2
-#: (precision and recall in docs/_pending/similarity.md).
+#: Thresholds calibrated with all-MiniLM-L6-v2 on STS benchmark pairs and
+#: tests/data/paraphrase_pairs.jsonl (figures in docs/benchmarks.md): candidates are
+#: retrieved at a low input cosine and each pair is then verified (decisions.verdict).
 DEFAULTS: dict[str, Any] = {
-    "near_duplicate": 0.90,          # input cosine for near duplicates
+    "near_duplicate": 0.65,          # input cosine of near-duplicate candidates
     "near_duplicate_output": 0.75,   # output cosine for near duplicates
-    "contradiction_input": 0.90,     # input cosine for "the same question"
+    "contradiction_input": 0.65,     # input cosine of "the same question" candidates
+    "verify_pairs": True,            # verify candidates (details, overlap, model)
+    "same_request": 0.5,             # verified probability for "the same request"
     "contradiction_output": 0.75,    # outputs below this cosine disagree
     "short_answer_words": 3,         # outputs of at most this many words are labels
     "same_system_prompt": True,      # contradictions only under the same system prompt

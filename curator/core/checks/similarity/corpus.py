@@ -6,7 +6,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from curator.core.checks.similarity.texts import Sides, sides
+from curator.core.checks.similarity.decisions import Details, details
+from curator.core.checks.similarity.texts import Sides, raw_input, sides
 from curator.core.store.store import CONVERSATION, Store
 
 
@@ -21,6 +22,8 @@ class Corpus:
     text_index: dict[str, int] = field(default_factory=dict)
     input_of: list[int] = field(default_factory=list)      # record -> text index
     output_of: list[int] = field(default_factory=list)     # record -> text index or -1
+    #: per record: the words and details of its input as written, for verification
+    details: list[Details] = field(default_factory=list)
 
     def _text(self, text: str) -> int:
         index = self.text_index.get(text)
@@ -29,8 +32,13 @@ class Corpus:
             self.texts.append(text)
         return index
 
-    def add(self, record_id: int, key: str, s: Sides) -> None:
-        """Add one record: its sides, and its input and output to the distinct texts."""
+    def add(self, record_id: int, key: str, s: Sides, written: str | None = None) -> None:
+        """Add one record: its sides, and its input and output to the distinct texts.
+
+        ``written`` is its input as written (case kept: names are told by it); the
+        normalised input stands in without it.
+        """
+        self.details.append(details(s.input if written is None else written))
         self.ids.append(record_id)
         self.keys.append(key)
         self.sides.append(s)
@@ -58,7 +66,7 @@ def read_corpus(store: Store, include_rejected: bool = False,
             if isinstance(conv, dict):
                 parts = sides(conv)
                 if parts.input or parts.output:
-                    corpus.add(record_id, key, parts)
+                    corpus.add(record_id, key, parts, raw_input(conv))
         last = rows[-1][0]
         if on_batch:
             on_batch(len(corpus.ids))

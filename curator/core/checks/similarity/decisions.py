@@ -7,6 +7,9 @@ are compared and how decided pairs become groups live elsewhere (``analysis``,
 
 from __future__ import annotations
 
+import functools
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +68,8 @@ class PairRules:
     contradiction_input: float
     same_system: bool
     max_words: int
+    verify: bool = True
+    same_request_at: float = 0.5
 
     @classmethod
     def of(cls, config: Mapping[str, Any], kinds: Sequence[str]) -> PairRules:
@@ -72,7 +77,12 @@ class PairRules:
         return cls(config, "duplicates" in kinds, "contradictions" in kinds,
                    config["near_duplicate"], config["near_duplicate_output"],
                    config["contradiction_input"], bool(config["same_system_prompt"]),
-                   int(config["short_answer_words"]))
+                   int(config["short_answer_words"]), bool(config["verify_pairs"]),
+                   float(config["same_request"]))
+
+    def same_request(self, a: Details, b: Details, in_sim: float) -> bool:
+        """Verification: are two candidate inputs the same request (see :func:`verdict`)?"""
+        return not self.verify or verdict(a, b, in_sim) >= self.same_request_at
 
     def near(self, in_sim: float, out_sim: float | None, has_a: bool, has_b: bool) -> bool:
         """Near duplicates: close inputs, and close outputs or neither has an output."""
@@ -88,3 +98,133 @@ class PairRules:
     def conflict(self, a: Sides, b: Sides, out_sim: float | None) -> str | None:
         """Why the outputs of two records that may contradict disagree, or None."""
         return conflict_reason(a.output, b.output, out_sim, self.config, self.max_words)
+
+
+# -- verification: is a candidate pair the same request? ---------------------------------
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_SENTENCE_END = re.compile(r"[.!?:;\n\"(]")
+
+
+def _listed(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+     "eleven", "twelve"))}
+_WEEKDAYS = _listed("monday tuesday wednesday thursday friday saturday sunday "
+                    "weekend weekday today tomorrow yesterday")
+_MONTHS = _listed("january february march april may june july august september october "
+                  "november december") - {"may", "march"}
+_NEGATIONS = _listed("not no never none nothing nobody cannot can't won't don't "
+                     "doesn't didn't isn't aren't wasn't weren't hasn't haven't hadn't "
+                     "shouldn't wouldn't couldn't mustn't without")
+_STOP = _listed("a an the i me my we our you your it its is are was were be been am do "
+                "does did to of in on at for with and or but so if this that these those "
+                "there here what how can could would should will please hi hello thanks "
+                "thank just any some")
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """What verification compares of one input: its words and the details that matter.
+
+    ``words``: content words (casefolded, stop words out); ``marks``: details that make
+    two requests different when they differ — numbers (digits or number words),
+    weekday and month words, and capitalised words inside a sentence (names, places,
+    products); ``negated``: whether the text negates (odd number of negations).
+    """
+
+    words: frozenset[str]
+    marks: frozenset[str]
+    negated: bool
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def details(text: str) -> Details:
+    """The :class:`Details` of ``text`` (written as is: case tells names apart)."""
+    words: set[str] = set()
+    marks: set[str] = set()
+    negations = 0
+    previous_end = -1
+    for match in _WORD.finditer(text):
+        raw = match.group()
+        word = raw.casefold().replace("’", "'")
+        sentence_start = previous_end < 0 or bool(
+            _SENTENCE_END.search(text, previous_end, match.start()))
+        previous_end = match.end()
+        if word in _NEGATIONS or word.endswith("n't"):
+            negations += 1
+        number = word if word.isdigit() else _NUMBER_WORDS.get(word)
+        if number is not None:
+            marks.add(number.lstrip("0") or "0")
+        elif word in _WEEKDAYS or word in _MONTHS or (
+                raw[:1].isupper() and not sentence_start and word not in _STOP
+                and not raw.isupper()):
+            marks.add(word)
+        if word not in _STOP and word not in _NEGATIONS:
+            words.add(word)
+    return Details(frozenset(words), frozenset(marks), negations % 2 == 1)
+
+
+def differing(a: Details, b: Details) -> tuple[list[str], list[str]] | None:
+    """The details only one side has, when they make the requests differ; else None.
+
+    Numbers, day and month words and names differ when *each* side has one the other
+    lacks (a substitution: "Sunday" / "Monday"; an added "please" or a name given on
+    one side only is not one); a negation on one side only differs too.
+    """
+    only_a = sorted(a.marks - b.marks - b.words)
+    only_b = sorted(b.marks - a.marks - a.words)
+    if only_a and only_b:
+        return only_a, only_b
+    if a.negated != b.negated:
+        return (["not"], []) if a.negated else ([], ["not"])
+    return None
+
+
+def overlap(a: Details, b: Details) -> tuple[float, float]:
+    """Token Jaccard and containment (shared over the smaller) of the content words."""
+    if not a.words or not b.words:
+        return (1.0, 1.0) if a.words == b.words else (0.0, 0.0)
+    shared = len(a.words & b.words)
+    return (shared / len(a.words | b.words), shared / min(len(a.words), len(b.words)))
+
+
+#: The same-request model: a logistic regression over (input cosine, content-word
+#: Jaccard, one-word swap, log(1 + words only one side has)), fit on STS benchmark pairs
+#: (score >= 4: same, <= 2.5: not; tests/data/stsb_test_ccbysa_subset.csv) and the
+#: input pairs of tests/data/paraphrase_pairs.jsonl with all-MiniLM-L6-v2 cosines, C=10:
+#: ``python bench/bench_similarity_quality.py --fit`` prints these figures.
+SAME_REQUEST_COEF = (9.7218, -1.8266, -0.6223, -0.6131)
+SAME_REQUEST_INTERCEPT = -4.6769
+
+
+def verdict(a: Details, b: Details, in_sim: float) -> float:
+    """The probability that two inputs are the same request; 0.0 when a detail differs.
+
+    A differing number, day, month, name or negation (:func:`differing`) makes them
+    different requests whatever the cosine; otherwise the calibrated model decides.
+    Identical content words with a cosine of 0.98 or more are the same request.
+    """
+    if differing(a, b) is not None:
+        return 0.0
+    if in_sim >= 0.98 and a.words == b.words:
+        return 1.0
+    return same_request_probability(pair_features(a, b, in_sim))
+
+
+def pair_features(a: Details, b: Details, in_sim: float) -> tuple[float, float, float, float]:
+    """The model's inputs: cosine, Jaccard, one-word swap (0/1), log(1 + unshared words)."""
+    jaccard, _ = overlap(a, b)
+    only_a, only_b = len(a.words - b.words), len(b.words - a.words)
+    swap = 1.0 if min(only_a, only_b) == 1 and max(only_a, only_b) <= 2 else 0.0
+    return in_sim, jaccard, swap, math.log1p(only_a + only_b)
+
+
+def same_request_probability(features: Sequence[float]) -> float:
+    """The logistic model of :data:`SAME_REQUEST_COEF` at ``features``."""
+    z = SAME_REQUEST_INTERCEPT + sum(c * f for c, f in zip(SAME_REQUEST_COEF, features,
+                                                            strict=True))
+    return 1.0 / (1.0 + math.exp(-z))

@@ -2,8 +2,16 @@
 
 Pairs are between *representatives* (one record per exact-duplicate group, or every
 record when labels are compared); ``rep`` maps each representative to the records it
-stands for, so a group brings its exact copies along. Groups are connected components
-(union-find), so a group can chain.
+stands for, so a group brings its exact copies along.
+
+Groups are **tight**: built around a representative (a leader), and a record joins only
+when its pair with *every* member already in the group was decided (complete linkage
+over the decided pairs). A chain a~b~c with a not ~ c never puts a and c together, so
+every member is similar to the group's representative and to each other. Leaders are
+taken in a fixed order (most decided pairs first, then record position), candidates by
+how many of the leader's other partners they are paired with, then their score: the
+same pairs always give the same groups, which keeps incremental rescans equal to full
+ones.
 """
 
 from __future__ import annotations
@@ -12,19 +20,58 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-from curator.core.disjoint import DisjointSets
-
 #: A conflicting pair's input cosine, output cosine (None without both outputs) and reason.
 Figure = tuple[float, float | None, str]
+#: A decided pair: its two representatives and its score (higher: more alike).
+Scored = tuple[int, int, float]
 
 
-def near_groups(rep: Mapping[int, list[int]],
-                pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """Connected near-duplicate representatives, each group with its exact copies."""
-    sets: DisjointSets[int] = DisjointSets()
-    for a, b in pairs:
-        sets.union(a, b)
-    return [sorted(p for r in g for p in rep[r]) for g in sets.groups(list(rep))]
+def _edges(pairs: Iterable[Scored]) -> dict[int, dict[int, float]]:
+    edges: dict[int, dict[int, float]] = defaultdict(dict)
+    for a, b, score in pairs:
+        if a != b:
+            edges[a][b] = edges[b][a] = max(score, edges[a].get(b, score))
+    return edges
+
+
+def tight_groups(pairs: Iterable[Scored],
+                 priority: Mapping[int, int] | None = None) -> list[list[int]]:
+    """Groups of at least two in which every two members were decided alike.
+
+    Greedy complete linkage around leaders: the node with the highest ``priority``
+    (default: most decided pairs; ties: lowest number) not yet placed leads a group;
+    its free partners join, those paired with most of the others first (then by score,
+    then lowest number), when they are paired with every member already in. Members
+    are listed leader first.
+    """
+    edges = _edges(pairs)
+    rank = priority if priority is not None else {n: len(e) for n, e in edges.items()}
+    placed: set[int] = set()
+    groups: list[list[int]] = []
+    for leader in sorted(edges, key=lambda n: (-rank.get(n, 0), n)):
+        if leader in placed:
+            continue
+        partners = edges[leader]
+        members = [leader]
+        free = {m for m in partners if m not in placed}
+        # Partners that are paired with most of the leader's other free partners first
+        # (the biggest clique greedily), then by score.
+        common = {m: len(free.intersection(edges[m])) for m in free}
+        for other in sorted(free, key=lambda m: (-common[m], -partners[m], m)):
+            if other in placed:
+                continue
+            near = edges[other]
+            if all(m in near for m in members[1:]):
+                members.append(other)
+        if len(members) > 1:
+            placed.update(members)
+            groups.append(members)
+    return groups
+
+
+def near_groups(rep: Mapping[int, list[int]], pairs: Iterable[Scored]) -> list[list[int]]:
+    """Tight near-duplicate groups of representatives, each with its exact copies."""
+    return [sorted(p for r in g for p in rep[r]) for g in tight_groups(pairs)]
 
 
 class ContradictionGroup(NamedTuple):
@@ -37,24 +84,31 @@ class ContradictionGroup(NamedTuple):
 
 
 def contradiction_groups(rep: Mapping[int, list[int]],
-                         figures: Mapping[tuple[int, int], Figure]
-                         ) -> Iterator[ContradictionGroup]:
-    """Connected conflicting representatives, in the order their first conflict was found."""
+                         figures: Mapping[tuple[int, int], Figure],
+                         same: Iterable[Scored] = ()) -> Iterator[ContradictionGroup]:
+    """Tight groups of the same request whose answers conflict.
+
+    ``same`` are the representative pairs decided to be the same request (the
+    conflicting pairs count as such too). Groups are :func:`tight_groups` over those
+    pairs among representatives that conflict with someone, leaders by number of
+    conflicts; a group without a conflict inside is dropped, and only the conflicts
+    inside a group are reported with it.
+    """
     conflicts: dict[int, set[int]] = defaultdict(set)
-    sets: DisjointSets[int] = DisjointSets()
     for a, b in figures:
-        sets.union(a, b)
         conflicts[a].add(b)
         conflicts[b].add(a)
-    groups = sets.groups(list(conflicts))
-    # Each conflicting pair belongs to one group (its two ends were joined): bucket
-    # them once rather than scanning every pair for every group.
-    group_of = {r: k for k, g in enumerate(groups) for r in g}
-    pairs_of: list[list[tuple[int, int, Figure]]] = [[] for _ in groups]
-    for (a, b), figure in figures.items():
-        pairs_of[group_of[a]].append((a, b, figure))
-    for group, group_pairs in zip(groups, pairs_of, strict=True):
-        yield _contradiction_group(rep, conflicts, group, group_pairs)
+    edges = [(a, b, s) for a, b, s in same if a in conflicts and b in conflicts]
+    edges.extend((a, b, f[0]) for (a, b), f in figures.items())
+    priority = {r: len(c) for r, c in conflicts.items()}
+    for group in tight_groups(edges, priority):
+        inside = set(group)
+        local = {r: conflicts[r] & inside for r in group}
+        group_pairs = [(a, b, f) for (a, b), f in figures.items()
+                       if a in inside and b in inside]
+        if group_pairs:
+            yield _contradiction_group(rep, local, sorted(r for r in group if local[r]),
+                                       group_pairs)
 
 
 def _contradiction_group(rep: Mapping[int, list[int]], conflicts: Mapping[int, set[int]],

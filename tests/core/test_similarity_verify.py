@@ -1,0 +1,143 @@
+"""Issue 16: verified pairs (details that differ, the calibrated model), tight groups
+without chaining, and a reason per group."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from curator.core.checks import similarity as sim
+from curator.core.checks.embed import normalise_rows
+from curator.core.checks.similarity.decisions import details, differing, verdict
+from curator.core.checks.similarity.grouping import near_groups, tight_groups
+from curator.core.jobs import run_job
+from curator.core.store import Store
+
+Loader = Callable[..., None]
+
+
+class TableEmbedder:
+    """Texts containing a key word share its direction (cosine ~0.99); others random."""
+
+    def __init__(self, groups: dict[str, int], dim: int = 64) -> None:
+        self.name, self.dim, self.groups = "test-table", dim, groups
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            rng = np.random.default_rng(abs(hash(text)) % (2 ** 32))
+            group = next((g for word, g in self.groups.items() if word in text), None)
+            if group is None:
+                out[row] = rng.standard_normal(self.dim)
+            else:
+                out[row, group] = 1.0
+                out[row] += 0.01 * rng.standard_normal(self.dim)
+        return normalise_rows(out)
+
+
+def conv(user: str, assistant: str, id_: str) -> dict[str, Any]:
+    return {"id": id_, "messages": [{"role": "system", "content": "Be helpful."},
+                                    {"role": "user", "content": user},
+                                    {"role": "assistant", "content": assistant}]}
+
+
+@pytest.fixture
+def load(write, do_import):  # type: ignore[no-untyped-def]
+    counter = iter(range(1000))
+
+    def _load(*convs: dict[str, Any]) -> None:
+        name = f"part{next(counter)}.jsonl"
+        do_import(write(name, "".join(json.dumps(c) + "\n" for c in convs)))
+    return _load
+
+
+def scan(store: Store, embedder: Any, **kwargs: Any) -> dict[str, Any]:
+    return run_job(sim.similarity_scan(store, embedder, **kwargs))
+
+
+def by_key(store: Store, kind: str) -> dict[str, dict[str, Any]]:
+    return {f["record"]: f for f in store.findings(kind=kind)}
+
+
+# -- no chaining ---------------------------------------------------------------------
+
+
+def test_a_chain_never_puts_its_ends_in_one_group() -> None:
+    # a~b, b~c, a !~ c: whichever leads, a and c are never together.
+    for pairs in ([(0, 1, 0.9), (1, 2, 0.9)], [(1, 2, 0.95), (0, 1, 0.9)]):
+        groups = tight_groups(pairs)
+        assert not any({0, 2} <= set(g) for g in groups)
+        assert groups                      # b keeps one of its partners
+    # A long chain of 1,000 links makes groups of two, not one group of 1,000.
+    chain = [(k, k + 1, 0.9) for k in range(999)]
+    assert max(len(g) for g in tight_groups(chain)) == 2
+
+
+def test_groups_are_cliques_and_bring_exact_copies() -> None:
+    pairs = [(0, 1, 0.95), (0, 2, 0.9), (1, 2, 0.92), (2, 3, 0.99)]
+    groups = near_groups({0: [0, 5], 1: [1], 2: [2], 3: [3]}, pairs)
+    assert groups == [[0, 1, 2, 5]]       # 3 is paired with 2 only: left out
+    assert tight_groups(pairs) == tight_groups(list(reversed(pairs)))  # order-free
+
+
+# -- verification --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("a", "b", "shown"), [
+    ("Is the store open on Sunday?", "Is the store open on Monday?",
+     (["sunday"], ["monday"])),
+    ("Can I return an item after 30 days?", "Can I return an item after 90 days?",
+     (["30"], ["90"])),
+    ("Do you ship to Canada?", "Do you ship to Mexico?", (["canada"], ["mexico"])),
+    ("I have two tickets for March 5", "I have three tickets for March 5",
+     (["2"], ["3"])),
+    ("Is the printer working?", "Is the printer not working?", ([], ["not"])),
+])
+def test_one_detail_differences_are_not_the_same_request(
+        a: str, b: str, shown: tuple[list[str], list[str]]) -> None:
+    assert differing(details(a), details(b)) == shown
+    assert verdict(details(a), details(b), 0.97) == 0.0
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("How do I reset my password?", "I forgot my password, how can I set a new one?"),
+    ("I can't log in to my account.", "I cannot log into my account"),
+    ("Hi, where is my order?", "Where is my order? Thanks, Anna"),   # a name on one side
+    ("Is the store open on Sunday?", "is the store open on sunday"),
+])
+def test_rewordings_keep_their_details(a: str, b: str) -> None:
+    assert differing(details(a), details(b)) is None
+
+
+def test_the_model_weighs_cosine_and_overlap() -> None:
+    same = details("How do I reset my password?")
+    other = details("I forgot my password, how can I set a new one?")
+    assert verdict(same, other, 0.85) > 0.5
+    assert verdict(same, other, 0.55) < 0.5
+    # A one-word swap with high overlap needs more cosine than a rewording.
+    swap_a, swap_b = details("How do I enable two-factor login?"), details(
+        "How do I disable two-factor login?")
+    assert verdict(swap_a, swap_b, 0.80) < verdict(same, other, 0.80)
+
+
+# -- the scan ------------------------------------------------------------------------
+
+
+def test_one_detail_variants_are_neither_near_duplicates_nor_contradictions(
+        store: Store, load: Loader) -> None:
+    embedder = TableEmbedder({"open on": 0, "refund": 1, "within 30": 2})
+    load(conv("Is the store open on Sunday?", "No, we are closed on Sundays.", "sun"),
+         conv("Is the store open on Monday?", "Yes, from 9 to 5.", "mon"),
+         conv("Is the shop open on Sunday?", "Yes, from 10 to 4 on Sundays.", "sun2"),
+         conv("Can I get a refund?", "Yes, within 30 days.", "r1"),
+         conv("Can I get my refund?", "Yes, within 30 days of delivery.", "r2"))
+    scan(store, embedder)
+    conflicts = by_key(store, "contradiction")
+    assert set(conflicts) == {"sun", "sun2"}        # not "mon": another day
+    assert conflicts["sun"]["related"] == ["sun2"]
+    near = by_key(store, "near_duplicate")
+    assert set(near) == {"r1", "r2"}
