@@ -141,3 +141,34 @@ def test_one_detail_variants_are_neither_near_duplicates_nor_contradictions(
     assert conflicts["sun"]["related"] == ["sun2"]
     near = by_key(store, "near_duplicate")
     assert set(near) == {"r1", "r2"}
+
+
+# -- reasons -------------------------------------------------------------------------
+
+
+def test_every_group_says_why(store: Store, load: Loader) -> None:
+    embedder = TableEmbedder({"open on": 0, "every day": 1, "refund": 2, "within 30": 3,
+                              "password": 4, "reset link": 5, "label me": 6})
+    load(conv("Is the store open on Sunday?", "We are open every day.", "sun"),
+         conv("Is the store open on Monday?", "We are open every day!", "mon"),
+         conv("Can I get a refund?", "Yes, within 30 days.", "r1"),
+         conv("Can I get my refund?", "Yes, within 30 days of delivery.", "r2"),
+         conv("Can I get a refund?", "Yes, within 30 days.", "r3"),
+         conv("password help", "use the reset link", "p1"),
+         conv("password help", "the reset link works", "p2"),
+         conv("label me: great film", "Positive", "l1"),
+         conv("label me: great film", "Negative.", "l2"))
+    scan(store, embedder)
+    exact = by_key(store, "duplicate")
+    assert exact["r1"]["detail"]["reason"] == "identical"
+    near = by_key(store, "near_duplicate")
+    assert near["sun"]["detail"]["reason"] == "differs in: sunday / monday"
+    assert near["r2"]["detail"]["reason"] == "the same request in other words"
+    assert near["p1"]["detail"]["reason"] == "the same request, the answer in other words"
+    (cluster,) = [c for c in sim.clusters(store, ("near",))
+                  if "sun" in {m["key"] for m in sim.cluster_detail(store, c["id"])["members"]}]
+    assert cluster["detail"]["reason"] == "differs in: sunday / monday"
+    conflict = by_key(store, "contradiction")
+    assert conflict["l1"]["detail"]["reason"] == "answer"
+    assert conflict["l1"]["detail"]["why"] == \
+        'the same request, different answers: "positive" / "negative"'

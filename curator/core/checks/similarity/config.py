@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "contradiction_input": 0.65,     # input cosine of "the same question" candidates
     "verify_pairs": True,            # verify candidates (details, overlap, model)
     "same_request": 0.5,             # verified probability for "the same request"
+    "detail_variant_output": 0.95,   # one-detail variants with answers this close: near
     "contradiction_output": 0.75,    # outputs below this cosine disagree
     "short_answer_words": 3,         # outputs of at most this many words are labels
     "same_system_prompt": True,      # contradictions only under the same system prompt

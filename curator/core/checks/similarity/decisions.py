@@ -70,6 +70,7 @@ class PairRules:
     max_words: int
     verify: bool = True
     same_request_at: float = 0.5
+    detail_output: float = 0.95
 
     @classmethod
     def of(cls, config: Mapping[str, Any], kinds: Sequence[str]) -> PairRules:
@@ -78,7 +79,17 @@ class PairRules:
                    config["near_duplicate"], config["near_duplicate_output"],
                    config["contradiction_input"], bool(config["same_system_prompt"]),
                    int(config["short_answer_words"]), bool(config["verify_pairs"]),
-                   float(config["same_request"]))
+                   float(config["same_request"]), float(config["detail_variant_output"]))
+
+    def detail_variant(self, a: Details, b: Details, in_sim: float,
+                       out_sim: float | None) -> bool:
+        """Near duplicates that differ in a detail but give the same answer.
+
+        "Open on Sunday?" / "Open on Monday?" both answered "We are open every day"
+        teach one thing twice (their reason: "differs in: sunday / monday").
+        """
+        return (self.find_near and in_sim >= self.near_input and out_sim is not None
+                and out_sim >= self.detail_output and differing(a, b) is not None)
 
     def same_request(self, a: Details, b: Details, in_sim: float) -> bool:
         """Verification: are two candidate inputs the same request (see :func:`verdict`)?"""
@@ -228,3 +239,15 @@ def same_request_probability(features: Sequence[float]) -> float:
     z = SAME_REQUEST_INTERCEPT + sum(c * f for c, f in zip(SAME_REQUEST_COEF, features,
                                                             strict=True))
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def group_differences(group: Sequence[Details]) -> tuple[list[str], list[str]] | None:
+    """The details in which members differ from the group's first, when any do."""
+    left: set[str] = set()
+    right: set[str] = set()
+    for other in group[1:]:
+        found = differing(group[0], other)
+        if found is not None:
+            left.update(found[0])
+            right.update(found[1])
+    return (sorted(left), sorted(right)) if left or right else None

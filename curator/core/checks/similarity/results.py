@@ -20,10 +20,16 @@ from curator.core.checks.similarity.config import (
     VERSION,
 )
 from curator.core.checks.similarity.corpus import Corpus
-from curator.core.checks.similarity.decisions import contradiction_severity
+from curator.core.checks.similarity.decisions import contradiction_severity, group_differences
+from curator.core.checks.similarity.texts import short_answer
 from curator.core.checks.similarity.vectors import record_similarity, side_vectors
 from curator.core.checks.similarity.words import (
+    IDENTICAL,
+    REWORDED,
+    SAME_INPUT,
+    conflict_words,
     contradiction_words,
+    differs_words,
     exact_words,
     near_words,
 )
@@ -36,7 +42,8 @@ Items = list[tuple[int | None, FindingDraft]]
 def store_results(store: Store, corpus: Corpus, vectors: np.ndarray, analysis: Analysis,
                   kinds: Sequence[str], config: Mapping[str, Any]) -> dict[str, int]:
     """Write the clusters and findings of ``kinds``; returns the findings per kind."""
-    writer = _Writer(store, corpus, vectors, int(config["related_limit"]))
+    writer = _Writer(store, corpus, vectors, int(config["related_limit"]),
+                     int(config["short_answer_words"]))
     counts: dict[str, int] = {}
     for scan_kind in kinds:
         kinds_here = FINDING_KINDS[scan_kind]
@@ -69,8 +76,10 @@ def _related(corpus: Corpus, members: list[int], p: int, limit: int) -> list[str
 class _Writer:
     """Writes clusters and builds their findings for one corpus."""
 
-    def __init__(self, store: Store, corpus: Corpus, vectors: np.ndarray, limit: int) -> None:
+    def __init__(self, store: Store, corpus: Corpus, vectors: np.ndarray, limit: int,
+                 max_words: int = 3) -> None:
         self.store, self.corpus, self.limit = store, corpus, limit
+        self.max_words = max_words
         self.vin, self.vout, self.has_out = side_vectors(corpus, vectors)
         self.created = now()
 
@@ -100,27 +109,38 @@ class _Writer:
         corpus, limit = self.corpus, self.limit
         items: Items = []
         for members in analysis.exact:
-            cluster_id, _ = self.cluster("exact", members, None, {"similarity": 1.0})
+            cluster_id, _ = self.cluster("exact", members, None,
+                                         {"similarity": 1.0, "reason": IDENTICAL})
             for p in members:
                 items.append((corpus.ids[p], FindingDraft(
                     kind="duplicate", code="exact_duplicate", severity="warning",
                     description=exact_words(len(members) - 1),
                     detail={"related": _related(corpus, members, p, limit),
                             "cluster": cluster_id, "similarity": 1.0,
-                            "size": len(members)})))
+                            "size": len(members), "reason": IDENTICAL})))
         for members in analysis.near:
             sims = record_similarity(self.vin, self.vout, self.has_out, members)
             in_sims = self.vin[members] @ self.vin[members].T
+            reason = self.near_reason(members)
             cluster_id, member_sims = self.cluster(
-                "near", members, sims, {"input_min_similarity": round(float(in_sims.min()), 4)})
+                "near", members, sims, {"input_min_similarity": round(float(in_sims.min()), 4),
+                                        "reason": reason})
             for p, s in zip(members, member_sims, strict=True):
                 items.append((corpus.ids[p], FindingDraft(
                     kind="near_duplicate", code="near_duplicate", severity="info",
                     description=near_words(len(members) - 1, s),
                     detail={"related": _related(corpus, members, p, limit),
                             "cluster": cluster_id, "similarity": s,
-                            "size": len(members)})))
+                            "size": len(members), "reason": reason})))
         return items
+
+    def near_reason(self, members: list[int]) -> str:
+        """Why a near-duplicate group is one: reworded, the same input, or a detail."""
+        corpus = self.corpus
+        found = group_differences([corpus.details[p] for p in members])
+        if found is not None:
+            return differs_words(*found)
+        return SAME_INPUT if len({corpus.input_of[p] for p in members}) == 1 else REWORDED
 
     def contradictions(self, analysis: Analysis) -> Items:
         """The contradiction clusters, written; a finding per member that conflicts."""
@@ -145,6 +165,10 @@ class _Writer:
         out_sim = (float(np.min(vout[others] @ vout[p]))
                    if has_out[p] and has_out[others].all() else None)
         reason = next((r for r in ("answer", "output") if r in found), "label")
+        outputs = self.corpus.sides[p].output, self.corpus.sides[others[0]].output
+        answers = tuple(short_answer(o, self.max_words) or "" for o in outputs)
+        why = conflict_words(reason, (answers[0], answers[1]) if all(answers) else None,
+                             out_sim)
         return FindingDraft(
             kind="contradiction",
             code="conflicting_label" if reason == "label" else "conflicting_output",
@@ -153,4 +177,4 @@ class _Writer:
             detail={"related": _keys(self.corpus, others, self.limit),
                     "cluster": cluster_id, "similarity": round(in_sim, 4),
                     "output_similarity": None if out_sim is None else round(out_sim, 4),
-                    "reason": reason})
+                    "reason": reason, "why": why})

@@ -37,3 +37,29 @@ def contradiction_words(others: int, similarity: float, reason: str) -> str:
     plural = "example asks" if others == 1 else "examples ask"
     return (f"{others} other {plural} the same thing (similarity {similarity:.2f}) but "
             f"{'has' if others == 1 else 'have'} {what}. Decide which answer is right.")
+
+
+#: ``detail.reason`` of exact duplicates.
+IDENTICAL = "identical"
+#: ``detail.reason`` of near duplicates whose inputs are rewordings of one request.
+REWORDED = "the same request in other words"
+#: ... and of those with the very same input and a reworded answer.
+SAME_INPUT = "the same request, the answer in other words"
+
+
+def differs_words(left: list[str], right: list[str]) -> str:
+    """``differs in: sunday / monday`` (several details joined by commas)."""
+    return f"differs in: {', '.join(left) or '—'} / {', '.join(right) or '—'}"
+
+
+def conflict_words(reason: str, answers: tuple[str, str] | None,
+                   output_similarity: float | None) -> str:
+    """Why two answers to the same request conflict, for ``detail.why``."""
+    if reason == "label":
+        return "the same request, different final labels"
+    if reason == "answer" and answers is not None:
+        return f'the same request, different answers: "{answers[0]}" / "{answers[1]}"'
+    if output_similarity is not None:
+        return ("the same request, answers that disagree (answer similarity "
+                f"{output_similarity:.2f})")
+    return "the same request, answers that disagree"
