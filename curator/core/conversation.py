@@ -59,9 +59,10 @@ def conversation_hashes(conv: dict[str, Any]) -> tuple[str, str, str | None, str
     """Hashes of the whole conversation, its input part and its output part; a preview.
 
     The output part is the final assistant turn (the preferred output of a preference
-    pair); the input part is every turn before it. Hashes cover roles and contents (and
-    tool calls and tools), not the JSON spelling, so the same example written with other
-    spacing or key order hashes the same.
+    pair); the input part is every turn before it (a pair's prompt, so every pair of a
+    prompt shares a split). A pair's whole hash covers both of its answers. Hashes cover
+    roles and contents (and tool calls and tools), not the JSON spelling, so the same
+    example written with other spacing or key order hashes the same.
     """
     messages = conv.get("messages", [])
     texts = [_message_text(m) for m in messages]
@@ -78,5 +79,10 @@ def conversation_hashes(conv: dict[str, Any]) -> tuple[str, str, str | None, str
     first_user = next(
         (text_of(m.get("content")) for m in messages
          if isinstance(m, dict) and m.get("role") == "user"), "")
-    return (text_hash(f"{input_text}\x1c{output or ''}"), text_hash(input_text),
+    whole = f"{input_text}\x1c{output or ''}"
+    if "non_preferred_output" in conv:
+        # A pair is its prompt and both answers: the same prompt and preferred answer
+        # with another non-preferred one is another pair, not a duplicate.
+        whole += "\x1c" + compact(conv["non_preferred_output"])
+    return (text_hash(whole), text_hash(input_text),
             text_hash(output) if output is not None else None, first_user[:PREVIEW_CHARS])

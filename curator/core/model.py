@@ -69,6 +69,8 @@ class SourceReport(BaseModel):
     skipped: bool = False
     skipped_reason: str | None = None
     formats: dict[str, int] = Field(default_factory=dict)
+    #: Preference records by the shape they came in (``preference.SHAPES``).
+    preference_shapes: dict[str, int] = Field(default_factory=dict)
     errors: list[dict[str, Any]] = Field(default_factory=list)
 
 

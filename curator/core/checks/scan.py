@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from curator.core import preference
 from curator.core.checks import schema
 from curator.core.checks.tokens import TokenCounter, billing_estimate, distribution
 from curator.core.errors import CuratorError
@@ -121,11 +122,12 @@ def _schema_scan(store: Store, report: ScanReport) -> Job[None]:
     codes: Counter[str] = Counter()
     totals: list[int] = []
     limits: list[int] = []
+    pair_keys: list[tuple[int, tuple[str, str, str]]] = []
     for batch in store.records_for_check():
         found: list[tuple[int | None, FindingDraft]] = []
         valid = [row for row in batch if row.conversation is not None]
         convs = [json.loads(row.conversation) for row in valid if row.conversation]
-        counts = counter.count_many(convs)
+        counts, sides = _counts(counter, valid, convs)
         tokens: list[tuple[int | None, int]] = []
         for row in batch:
             if row.conversation is None:
@@ -137,6 +139,9 @@ def _schema_scan(store: Store, report: ScanReport) -> Job[None]:
             drafts = schema.check_conversation(conv, row.format or "openai", profile)
             if n_total > profile.max_tokens:
                 drafts.append(_too_many_tokens(n_total, profile.max_tokens, profile.name))
+                if row.format == "preference":
+                    drafts[-1].detail["per_side"] = dict(zip(
+                        ("preferred", "non_preferred"), sides.get(row.id, ()), strict=False))
             if row.notes:
                 drafts.extend(schema.notes_to_findings(json.loads(row.notes)))
             found.extend((row.id, d) for d in drafts)
@@ -144,6 +149,8 @@ def _schema_scan(store: Store, report: ScanReport) -> Job[None]:
             totals.append(n_total)
             limits.append(profile.max_tokens)
             _count_roles(conv, report)
+            if row.format == "preference" and (pkey := preference.pair_key(conv)):
+                pair_keys.append((row.id, pkey))
         store.set_tokens(tokens)
         store.add_findings(found, SCHEMA_DETECTOR, SCHEMA_VERSION, closed)
         codes.update(d.code for _, d in found)
@@ -159,6 +166,7 @@ def _schema_scan(store: Store, report: ScanReport) -> Job[None]:
                 description=f'The id "{own_id}" is used by {len(members)} examples in the '
                             "same file; each was given a key from its position instead.",
                 detail={"id": own_id, "related": [k for k in keys if k != key]})))
+    extra += _opposite_preferences(store, pair_keys)
     store.add_findings(extra, SCHEMA_DETECTOR, SCHEMA_VERSION, closed)
     codes.update(d.code for _, d in extra)
     report.codes = dict(codes.most_common())
@@ -166,6 +174,54 @@ def _schema_scan(store: Store, report: ScanReport) -> Job[None]:
     limit_for_billing = max(limits) if limits else 65536
     report.tokens = {"total": distribution(totals),
                      "billing": billing_estimate(totals, limit_for_billing)}
+
+
+def _opposite_preferences(store: Store, pair_keys: list[tuple[int, tuple[str, str, str]]]
+                          ) -> list[tuple[int | None, FindingDraft]]:
+    """``preference_contradiction``: the same prompt with opposite preferences (an
+    error on both records, so the export leaves both out until a person decides)."""
+    pairs = preference.opposite_pairs(pair_keys)
+    if not pairs:
+        return []
+    related: dict[int, set[int]] = {}
+    for a, b in pairs:
+        related.setdefault(a, set()).add(b)
+        related.setdefault(b, set()).add(a)
+    ids = sorted(related)
+    keys = dict(store.db.execute(
+        f"SELECT id, key FROM records WHERE id IN ({','.join('?' * len(ids))})", ids))
+    out: list[tuple[int | None, FindingDraft]] = []
+    for rid in ids:
+        others = sorted(keys.get(o, str(o)) for o in related[rid])
+        out.append((rid, FindingDraft(
+            kind="schema", code="preference_contradiction", severity="error",
+            description=f"Another pair ({', '.join(others[:3])}) has the same prompt and the "
+                        "same two answers, but prefers the other one. Decide which answer "
+                        "is better, swap or remove the wrong pair (or dismiss this).",
+            detail={"related": others})))
+    return out
+
+
+def _counts(counter: TokenCounter, rows: list[Any], convs: list[dict[str, Any]]
+            ) -> tuple[list[tuple[int, int]], dict[int, list[int]]]:
+    """Token counts per record; a preference pair counts as its longer side (prompt and
+    one answer: what a trainer sees), and its sides' totals are returned by record id."""
+    texts: list[dict[str, Any]] = []
+    spans: list[tuple[int, int]] = []
+    for row, conv in zip(rows, convs, strict=True):
+        parts = (preference.training_sides(conv) if row.format == "preference"
+                 and isinstance(conv, dict) else [conv])
+        spans.append((len(texts), len(parts)))
+        texts.extend(parts)
+    every = counter.count_many(texts)
+    counts: list[tuple[int, int]] = []
+    sides: dict[int, list[int]] = {}
+    for row, (start, n) in zip(rows, spans, strict=True):
+        mine = every[start:start + n]
+        counts.append(max(mine))
+        if n > 1:
+            sides[row.id] = [total for total, _ in mine]
+    return counts, sides
 
 
 def _with_limit(profile: schema.Profile, limit: int) -> schema.Profile:

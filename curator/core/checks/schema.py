@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from curator.core import preference
 from curator.core.checks import placeholders
 from curator.core.errors import CuratorError
 from curator.core.model import FindingDraft, Severity
@@ -59,6 +60,10 @@ class Profile:
     unknown_top_key_severity: Severity = "warning"
     tool_id_length: int | None = None     # Mistral: ids of exactly 9 characters
     tools_need_description: bool = False  # Mistral: description and parameters required
+    #: The vendor takes preference pairs (Bedrock's Claude fine-tuning does not).
+    preference: bool = True
+    #: OpenAI: text only, one assistant message per completion (its OpenAPI spec).
+    preference_text_only: bool = False
 
 
 OPENAI_MESSAGE_KEYS = frozenset({
@@ -71,13 +76,14 @@ PROFILES: dict[str, Profile] = {
     "openai": Profile(
         name="openai", label="OpenAI",
         roles=frozenset({"system", "developer", "user", "assistant", "tool", "function"}),
-        message_keys=OPENAI_MESSAGE_KEYS, top_keys=CHAT_TOP_KEYS, max_tokens=65_536),
+        message_keys=OPENAI_MESSAGE_KEYS, top_keys=CHAT_TOP_KEYS, max_tokens=65_536,
+        preference_text_only=True),
     "bedrock": Profile(
         name="bedrock", label="Amazon Bedrock",
         roles=frozenset({"system", "user", "assistant"}),
         message_keys=frozenset({"role", "content"}), top_keys=frozenset({"messages"}),
         max_tokens=32_000, string_content_only=True, single_system=True, min_turns=2,
-        order_severity="error", unknown_top_key_severity="error"),
+        order_severity="error", unknown_top_key_severity="error", preference=False),
     "mistral": Profile(
         name="mistral", label="Mistral",
         roles=frozenset({"system", "user", "assistant", "tool"}),
@@ -148,7 +154,7 @@ def check_conversation(conv: dict[str, Any], fmt: str, profile: Profile) -> list
              "messages, so it cannot be used for training. Rewrite it as "
              '{"messages": [...]} or remove it.')
         return found
-    _check_top_level(conv, profile, found)
+    _check_top_level(conv, fmt, profile, found)
     messages = conv.get("messages")
     if not isinstance(messages, list) or not messages:
         state = "an empty list of messages" if messages == [] else "no list of messages"
@@ -170,12 +176,14 @@ def check_conversation(conv: dict[str, Any], fmt: str, profile: Profile) -> list
                  "remove it.", index)
     _check_order(messages, roles, fmt, profile, found)
     if fmt == "preference":
-        _check_preference(conv, found)
+        _check_preference(conv, roles, profile, found)
     return found
 
 
-def _check_top_level(conv: dict[str, Any], profile: Profile, found: Found) -> None:
+def _check_top_level(conv: dict[str, Any], fmt: str, profile: Profile, found: Found) -> None:
     extra = conv.keys() - profile.top_keys - ID_KEYS
+    if fmt == "preference":
+        extra -= set(PREFERENCE_KEYS)     # said once, by _check_preference, if unsupported
     if extra:
         keys = sorted(map(str, extra))
         if profile.unknown_top_key_severity == "error":
@@ -612,14 +620,67 @@ def _a(role: str | None) -> str:
 
 # -- preference pairs -----------------------------------------------------------------------
 
-def _check_preference(conv: dict[str, Any], found: Found) -> None:
+def _check_preference(conv: dict[str, Any], roles: list[str | None], profile: Profile,
+                      found: Found) -> None:
+    """A preference pair: a prompt ending with the user's turn, two non-empty assistant
+    completions that differ; the vendor's own limits (``shared/formats.md`` section 3)."""
+    if not profile.preference:
+        _add(found, "preference_not_supported",
+             f"This is a preference pair (a preferred and a non-preferred answer), but "
+             f"{profile.label} does not fine-tune on preference data. Choose a profile "
+             "that does (OpenAI, TRL), or export only the preferred answer as a chat.")
+        return
+    others = [r for r in roles if r not in SYSTEM_ROLES]
+    if others and others[-1] in profile.roles and others[-1] not in ("user", "tool"):
+        last = len(roles) - 1
+        _add(found, "preference_prompt_not_user",
+             f"The prompt of this pair ends with {_where(last, roles[last]).lower()}; it "
+             "should end with the user's turn, which both answers reply to. Move that "
+             "message into the answers or remove it.", last,
+             severity=profile.order_severity)
+    sides = []
     for key, label in zip(PREFERENCE_KEYS, ("preferred", "non-preferred"), strict=True):
-        problem = _output_problem(conv.get(key))
-        if problem:
+        output = conv.get(key)
+        problem = _output_problem(output)
+        if problem or not isinstance(output, list):
             _add(found, "invalid_preference_output",
                  f'The {label} answer ("{key}") {problem}. A preference pair needs a '
                  "preferred and a non-preferred answer, each a list of one or more "
                  "assistant messages.", key=key)
+            continue
+        sides.append(output)
+        if profile.preference_text_only:
+            _check_openai_output(key, label, output, profile, found)
+    if len(sides) == 2 and " ".join(preference.side_text(sides[0]).split()) == " ".join(
+            preference.side_text(sides[1]).split()):
+        _add(found, "preference_outputs_identical",
+             "The preferred and the non-preferred answers are the same (apart from white "
+             "space), so the pair teaches nothing. Rewrite one of them or remove the pair.")
+    if profile.preference_text_only and any(
+            isinstance(m, dict) and isinstance(m.get("content"), list) and any(
+                not (isinstance(p, dict) and p.get("type", "text") == "text")
+                for p in m["content"]) for m in conv.get("messages") or []):
+        _add(found, "preference_not_text",
+             f"The prompt of this pair holds images or other non-text parts; "
+             f"{profile.label}'s preference fine-tuning takes text only. Remove them.")
+
+
+def _check_openai_output(key: str, label: str, output: list[Any], profile: Profile,
+                         found: Found) -> None:
+    if len(output) > 1:
+        _add(found, "preference_output_messages",
+             f'The {label} answer ("{key}") has {len(output)} messages; '
+             f"{profile.label}'s schema takes one assistant message per answer. Merge "
+             "them.", severity="warning", key=key, count=len(output))
+    for message in output:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list) and any(
+                not (isinstance(p, dict) and p.get("type", "text") == "text")
+                for p in content):
+            _add(found, "preference_not_text",
+                 f'The {label} answer ("{key}") holds a part that is not text; '
+                 f"{profile.label}'s preference fine-tuning takes text only.", key=key)
+            return
 
 
 def _has_text(content: Any) -> bool:

@@ -23,6 +23,7 @@ from curator.core.ingest.source import UNPARSED, Item, Layout, iter_jsonl, iter_
 from curator.core.jobs import Job, Progress
 from curator.core.jsontext import compact, file_digest
 from curator.core.model import ImportReport, SourceReport
+from curator.core.preference import source_shape
 from curator.core.store import RecordRow, Store
 
 BATCH = 2000
@@ -164,6 +165,9 @@ def _row(item: Item, key: str, source_id: int, oid: str | None, forced: str,
             hashes = conversation_hashes(conv)
             valid = True
             report.formats[fmt] = report.formats.get(fmt, 0) + 1
+            if fmt == "preference":
+                shape = source_shape(item.value) or "openai"
+                report.preference_shapes[shape] = report.preference_shapes.get(shape, 0) + 1
     report.records += 1
     if not valid:
         report.invalid += 1

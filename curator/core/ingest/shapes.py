@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from curator.core import preference as pref
 from curator.core.model import Conversation
 
 SHAREGPT_ROLES = {
@@ -58,6 +59,8 @@ def own_id(obj: dict[str, Any]) -> str | None:
 
 
 def detect_format(obj: dict[str, Any]) -> str | None:
+    if pref.source_shape(obj) is not None:
+        return "preference"
     if "messages" in obj:
         return "bedrock" if "system" in obj else "openai"
     if "conversations" in obj:
@@ -101,7 +104,17 @@ def normalise(obj: Any, forced: str = "auto") -> tuple[str, Conversation, list[d
     reader = READERS.get(fmt)
     if reader is None:
         raise ShapeError("unknown_format", f"Curator has no reader for the format {fmt!r}.")
-    if forced != "auto" and not any(key in obj for key in FORMAT_KEYS[fmt][:1]):
+    shape = pref.source_shape(obj)
+    if forced in ("sharegpt", "alpaca") and shape == forced:
+        fmt = "preference"        # LLaMA-Factory's preference variant of the shape
+    elif forced == "preference":
+        if shape is None:
+            raise ShapeError(
+                "wrong_format",
+                "This example is not a preference pair (it has neither "
+                '"preferred_output" nor "chosen" and "rejected"). Import with --format '
+                "auto to detect it.")
+    elif forced != "auto" and not any(key in obj for key in FORMAT_KEYS[fmt][:1]):
         raise ShapeError(
             "wrong_format",
             f"This example is not in the {fmt} format that was asked for (it lacks "
@@ -319,7 +332,7 @@ def read_prompt_completion(obj: dict[str, Any], notes: list[dict[str, Any]]) -> 
     return _finish({"messages": messages}, _extra(obj, ("prompt", "completion")))
 
 
-def read_preference(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
+def read_openai_preference(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
     preferred_key, other_key = "preferred_output", "non_preferred_output"
     if preferred_key not in obj and "preferred_completion" in obj:
         preferred_key, other_key = "preferred_completion", "non_preferred_completion"
@@ -336,6 +349,89 @@ def read_preference(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Convers
                        ("non_preferred_output", obj.get(other_key))):
         conv[key] = _canonical_messages(given, notes) if isinstance(given, list) else given
     return _finish(conv, _extra(obj, ("input", preferred_key, other_key)))
+
+
+def _completion(value: Any, notes: list[dict[str, Any]]) -> Any:
+    """A TRL/Alpaca completion as a list of messages: a string is the assistant's text."""
+    if isinstance(value, str):
+        return [{"role": "assistant", "content": value}]
+    if isinstance(value, dict):
+        value = [value]
+    return _canonical_messages(value, notes) if isinstance(value, list) else value
+
+
+def _pair(conv: Conversation, chosen: Any, rejected: Any) -> Conversation:
+    conv["preferred_output"] = chosen
+    conv["non_preferred_output"] = rejected
+    return conv
+
+
+def read_sharegpt_preference(obj: dict[str, Any], notes: list[dict[str, Any]]
+                             ) -> Conversation:
+    """LLaMA-Factory: ``conversations`` is the prompt, ``chosen``/``rejected`` one turn
+    (``{"from": "gpt", "value": ...}``) or a list of turns each."""
+    conv = read_sharegpt(_extra(obj, ("chosen", "rejected")), notes)
+    sides = []
+    for key in ("chosen", "rejected"):
+        given = obj.get(key)
+        turns = [given] if isinstance(given, dict) else given
+        if isinstance(turns, list):
+            sides.append(read_sharegpt({"conversations": turns}, notes)["messages"])
+        else:
+            sides.append(_completion(given, notes))
+    return _pair(conv, *sides)
+
+
+def read_alpaca_preference(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
+    """LLaMA-Factory's Alpaca preference: the prompt from ``instruction``/``input`` (and
+    ``system``, ``history``), ``chosen``/``rejected`` the two answers."""
+    conv = read_alpaca({**_extra(obj, ("chosen", "rejected")), "output": None}, notes)
+    conv["messages"].pop()          # the empty answer read_alpaca added
+    return _pair(conv, _completion(obj.get("chosen"), notes),
+                 _completion(obj.get("rejected"), notes))
+
+
+def read_trl_preference(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
+    """TRL: ``prompt``, ``chosen``, ``rejected`` as strings or message lists; without a
+    prompt, chosen and rejected are whole conversations split at their longest common
+    prefix (HH-RLHF transcripts are read into turns first)."""
+    chosen, rejected = obj.get("chosen"), obj.get("rejected")
+    if "prompt" in obj:
+        messages = _canonical_messages(_as_messages(obj["prompt"], "user"), notes)
+    elif pref.is_hh(chosen) and pref.is_hh(rejected):
+        a, b = pref.hh_messages(chosen), pref.hh_messages(rejected)
+        n = pref.common_prefix(a, b)
+        messages, chosen, rejected = a[:n], a[n:], b[n:]
+    elif isinstance(chosen, list) and isinstance(rejected, list):
+        a, b = _canonical_messages(chosen, notes), _canonical_messages(rejected, notes)
+        n = pref.common_prefix(a, b)
+        messages, chosen, rejected = a[:n], a[n:], b[n:]
+    elif isinstance(chosen, str) and isinstance(rejected, str):
+        n = pref.common_text_prefix(chosen, rejected)
+        messages = [{"role": "user", "content": chosen[:n]}] if chosen[:n] else []
+        chosen, rejected = chosen[n:], rejected[n:]
+    else:
+        messages = []
+    conv = _finish({"messages": messages}, {})
+    for key in ("tools",):
+        if key in obj:
+            conv[key] = obj[key]
+    conv = _pair(conv, _completion(chosen, notes), _completion(rejected, notes))
+    return _finish(conv, _extra(obj, ("prompt", "chosen", "rejected", "tools")))
+
+
+def read_preference(obj: dict[str, Any], notes: list[dict[str, Any]]) -> Conversation:
+    """Any preference shape (:func:`curator.core.preference.source_shape`), in the one
+    canonical form: the prompt in ``messages``, ``preferred_output`` and
+    ``non_preferred_output`` lists of assistant messages."""
+    shape = pref.source_shape(obj)
+    if shape == "sharegpt":
+        return read_sharegpt_preference(obj, notes)
+    if shape == "alpaca":
+        return read_alpaca_preference(obj, notes)
+    if shape in ("trl", "trl_implicit", "hh"):
+        return read_trl_preference(obj, notes)
+    return read_openai_preference(obj, notes)
 
 
 READERS = {

@@ -60,8 +60,18 @@ def sides(conv: Mapping[str, Any]) -> Sides:
     input_text = " ".join(t for t in texts if t)
     roles = "\x1e".join(f"{m.get('role') if isinstance(m, dict) else '?'}\x1f{t}"
                         for m, t in zip(turns, texts, strict=True))
-    exact = text_hash(f"{system}\x1d{roles}\x1d{output}")
+    exact = text_hash(f"{system}\x1d{roles}\x1d{output}" + _other_answer(conv))
     return Sides(system, input_text, output, exact)
+
+
+def _other_answer(conv: Mapping[str, Any]) -> str:
+    """A preference pair's non-preferred answer, normalised, for the exact-duplicate hash
+    (a duplicate pair repeats the prompt and both answers); "" for other records."""
+    if "non_preferred_output" not in conv:
+        return ""
+    other = conv.get("non_preferred_output") or []
+    text = " ".join(content(m) for m in other) if isinstance(other, list) else str(other)
+    return "\x1d" + normalise(text)
 
 
 _NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
