@@ -250,3 +250,29 @@ def test_nothing_outside_a_span_changes() -> None:
     c = text.index("+1")
     out = redact(text, [(a, b, "PERSON"), (c, c + 15, "PHONE_NUMBER")])
     assert out == '{\n  "user":   "<PERSON>",\n  "note": "call <PHONE_NUMBER>"\n}'
+
+
+@pytest.mark.parametrize("value, phone", [
+    ("(415) 555-0132", True), ("+44 20 7946 0958", True), ("001-420-335-7509x38548", True),
+    ("0.3571428571", False), ("(-0.3571428571", False), ("4000-6000", False),
+    ("333333", False), ("1687", False),
+])
+def test_phone_plausibility(value: str, phone: bool) -> None:
+    assert quality.plausible_phone(value) is phone
+
+
+def test_web_addresses_are_public_unless_someone_calls_them_their_own() -> None:
+    general = "Read the docs at https://docs.python.org/3/ first."
+    own = "Please visit my website https://ana-silva.pt for the photos."
+    example = "Post it to https://www.example.com/form please, my website is down."
+    for text, want in ((general, "public"), (own, "contextual"), (example, "public")):
+        start = text.index("http")
+        end = text.index(" ", start)
+        assert quality.tier("URL", text, start, end, []) == want, text
+
+
+def test_an_assistant_introducing_itself_is_not_a_person_in_context() -> None:
+    text = "I am Vicuna, a language model trained by researchers."
+    assert quality.tier("PERSON", text, 5, 11, []) == "public"
+    text = "I am Ana Silva and I need help with my order."
+    assert quality.tier("PERSON", text, 5, 14, []) == "contextual"

@@ -17,10 +17,13 @@ them are in docs/benchmarks.md (PII part).
   "next week", "2 months" and a bare year are not personal data.
 * **Language**: with an English model, names are not looked for in text that is not
   English (the small model tags common Turkish words as names); patterns still run.
-* **Tiers** (:func:`tier`): ``identifier`` (flagged and redacted by default),
-  ``contextual`` (a name or place next to an identifier or a personal cue: redacted by
-  default), ``public`` (a name or place with no personal cue, a nationality, a public
-  date: shown at info severity for review, never redacted by default).
+* **Tiers** (:func:`tier`): ``identifier`` (e-mail, phone, card, IBAN, national ids, IP,
+  a date of birth: flagged and redacted by default), ``contextual`` (a name or place
+  next to an identifier or a personal cue, a web address someone calls their own:
+  redacted by default), ``public`` (a name or place with no personal cue, a nationality,
+  an organisation, a public date, a web address (example.com or any other not
+  said to be someone's own), an assistant's own name: shown at info severity for review, never
+  redacted by default).
 """
 
 from __future__ import annotations
@@ -47,8 +50,14 @@ NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION", "DATE_TIME"}
 IDENTIFIER_TYPES = frozenset({
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN",
     "US_BANK_NUMBER", "US_DRIVER_LICENSE", "US_ITIN", "US_PASSPORT", "UK_NHS",
-    "MEDICAL_LICENSE", "CRYPTO", "URL", "STREET_ADDRESS",
+    "MEDICAL_LICENSE", "CRYPTO", "STREET_ADDRESS",
 })
+
+#: Reserved example domains (RFC 2606/6761) and obvious placeholders in web addresses.
+#: (E-mail addresses stay identifiers whatever their domain: redacting one costs little.)
+_EXAMPLE_DOMAIN = re.compile(
+    r"(?:^|[@./])(?:example\.(?:com|net|org)|[\w-]+\.(?:test|example|invalid|localhost)|"
+    r"(?:your|my)?(?:domain|website|site|company|email)\.com)(?:$|[/:?#])", re.I)
 
 TIERS = ("identifier", "contextual", "public")
 
@@ -138,6 +147,17 @@ def url_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start, end
 
 
+def plausible_phone(value: str) -> bool:
+    """Seven to 15 digits (plus an extension), not a decimal number or a range."""
+    main = re.split(r"\s?(?:x|ext\.?)\s?\d", value, maxsplit=1)[0]
+    digits = sum(c.isdigit() for c in main)
+    if not 7 <= digits <= 15:
+        return False
+    if re.fullmatch(r"[(\-]*\d*\.\d{4,}\)?", value.strip()):
+        return False                    # 0.3571428571
+    return not re.fullmatch(r"\d{1,5}\s?[-–]\s?\d{1,5}", value.strip())   # 4000-6000
+
+
 # -- dates ---------------------------------------------------------------------------------
 
 _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
@@ -219,6 +239,8 @@ def keep(entity: str, recognizer: str, text: str, start: int, end: int,
             return None
         trimmed = url_span(text, start, end)
         return Kept(*trimmed) if trimmed else None
+    if entity == "PHONE_NUMBER" and not plausible_phone(value):
+        return None
     if entity == "US_DRIVER_LICENSE":
         # Presidio's weak pattern takes "o1", "d3", model names: require a real length.
         compact = re.sub(r"[\s\-]", "", value)
@@ -248,6 +270,12 @@ _PERSONAL_CUE = re.compile(
     r"|\b(?:i am|i'm|i live|lives|lived|living|moved|moving|born|call me|calls me|"
     r"named|address|resides?|residing|works? at|contact)\b",
     re.I)
+#: A web address is someone's own when the sentence says so.
+_OWN_URL = re.compile(r"\b(?:my|our|his|her|their)\s+(?:own\s+)?(?:website|site|blog|"
+                      r"profile|page|account|channel|portfolio|linkedin|github|twitter|"
+                      r"instagram|facebook)\b", re.I)
+#: An assistant introducing itself: its name is a product name.
+_ASSISTANT = re.compile(r"\b(?:language model|AI|assistant|chatbot|bot|LLM)\b")
 #: A place is personal when someone lives, was born, moves or is there.
 _PLACE_CUE = re.compile(
     r"\b(?:i live|i'm from|i am from|lives|lived|living|moved|moving|move to|born|"
@@ -262,15 +290,22 @@ _BIRTH = re.compile(r"\b(?:born|birth|dob|d\.o\.b|birthday)\b", re.I)
 def tier(entity: str, text: str, start: int, end: int,
          identifiers: Sequence[tuple[int, int]]) -> str:
     """``identifier``, ``contextual`` or ``public`` for a kept span (see module doc)."""
+    value = text[start:end]
+    if entity == "URL" and _EXAMPLE_DOMAIN.search(value):
+        return "public"
     if entity in IDENTIFIER_TYPES:
         return "identifier"
     window = _sentence(text, start, end)
+    if entity == "URL":
+        return "contextual" if _OWN_URL.search(window) else "public"
     if entity == "DATE_TIME":
         return "identifier" if _BIRTH.search(window) else "public"
     if entity in ("NRP", "ORGANIZATION"):
         return "public"
     near_identifier = any(abs(a - end) < 120 or abs(start - b) < 120 for a, b in identifiers)
     cue = _PERSONAL_CUE if entity == "PERSON" else _PLACE_CUE
+    if entity == "PERSON" and _ASSISTANT.search(window):
+        return "public"                 # "I am Vicuna, a language model ..."
     if near_identifier or cue.search(window):
         return "contextual"
     if entity == "PERSON" and (_addressed(text, start, end)
@@ -291,7 +326,7 @@ def _sentence(text: str, start: int, end: int) -> str:
 _CONTEXT = {
     # "call" is a spaCy stop word, so Presidio's own context step never sees it
     "PHONE_NUMBER": re.compile(
-        r"\b(?:call|calls|calling|phone|tel|telephone|mobile|cell|cellphone|number|ring|"
+        r"\b(?:call|calls|calling|phone|tel|telephone|mobile|cell|cellphone|ring|"
         r"reach|text me|whatsapp|fax|contact)\b", re.I),
 }
 #: What a context word adds (Presidio's own default).
