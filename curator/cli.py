@@ -364,8 +364,12 @@ def settings_command(project: str, key: str | None, value: str | None) -> None:
               show_default=True, help="What to do with open personal-data spans.")
 @click.option("--pseudonyms", is_flag=True,
               help="Redact with numbered stand-ins (<PERSON_1>) instead of types.")
-@click.option("--format", "fmt", type=click.Choice(["openai", "sharegpt", "hf"]),
-              default="openai", show_default=True, help="Line format of the data files.")
+@click.option("--format", "fmt", type=click.Choice(["openai", "sharegpt", "hf", "trl"]),
+              default="openai", show_default=True,
+              help="Line format of the data files. Preference pairs are written whole by "
+                   "openai (input/preferred_output/non_preferred_output), trl (prompt/"
+                   "chosen/rejected message lists) and sharegpt (LLaMA-Factory's "
+                   "conversations/chosen/rejected); hf writes their preferred answer.")
 @click.option("--labels", type=click.Choice(["none", "metadata"]), default="none",
               show_default=True, help="Write final labels into each line.")
 @click.option("--only-reviewed", is_flag=True, help="Leave out unreviewed records.")

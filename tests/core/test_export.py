@@ -319,11 +319,18 @@ def test_every_exported_line_passes_openai_checks(store: Store, write, do_import
            for line in read_lines(tmp_path / "out" / f"{split}.jsonl")]
     assert len(out) == 21
     for line in out:
-        assert set(line) <= {"messages", "tools", "parallel_tool_calls"}
-        problems = check_conversation(line, "openai", PROFILES["openai"])
+        if "input" in line:
+            # A preference pair is written as OpenAI's preference line (issue 17).
+            assert set(line) == {"input", "preferred_output", "non_preferred_output"}
+            problems = check_conversation({**line["input"], **line}, "preference",
+                                          PROFILES["openai"])
+            problems = [p for p in problems if p.code != "unknown_top_level_key"]
+        else:
+            assert set(line) <= {"messages", "tools", "parallel_tool_calls"}
+            problems = check_conversation(line, "openai", PROFILES["openai"])
         assert not [p for p in problems if p.severity == "error"], problems
-    assert {"role": "assistant", "content": "Good"} in [m for line in out
-                                                         for m in line["messages"]]
+    assert [line["preferred_output"] for line in out if "input" in line] == [
+        [{"role": "assistant", "content": "Good"}]]
 
 
 def test_edited_record_exports_latest_revision(project: Store, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from curator.core import preference
 from curator.core.checks.schema import PROFILES, check_conversation
 from curator.core.errors import CuratorError
 from curator.core.export import manifest as manifest_mod
@@ -41,12 +42,12 @@ from curator.core.export.writers import (
     check_outdir,
     discard,
     encode,
+    export_conversation,
     make_staging,
     os_error,
     publish,
     real,
     recover,
-    training_conversation,
     write_file,
 )
 from curator.core.jobs import Job, Progress, run_job
@@ -159,14 +160,14 @@ def _lines(store: Store, ids: list[int], keys: dict[int, str], options: ExportOp
            ) -> Job[Iterator[tuple[int, dict[str, Any], dict[str, Any]]]]:
     """Each record's training conversation and line, redacted; a job that first gathers
     and analyses every string to be written (with redaction), then returns the lines."""
-    writes_key = options.format != "openai"
+    writes_key = options.format in ("sharegpt", "hf")
     metadata = options.labels == "metadata"
     total = len(ids)
     if finder is not None:
         for start in range(0, total, BATCH):
             texts: list[str] = []
             for rid, text in _conversations(store, ids[start:start + BATCH]):
-                texts += strings_of(training_conversation(json.loads(text)),
+                texts += strings_of(export_conversation(json.loads(text), options.format),
                                     keys[rid] if writes_key else None,
                                     labels.get(rid, {}) if metadata else None)
             finder.add(texts)
@@ -178,7 +179,7 @@ def _lines(store: Store, ids: list[int], keys: dict[int, str], options: ExportOp
     def lines() -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
         for start in range(0, total, BATCH):
             for rid, text in _conversations(store, ids[start:start + BATCH]):
-                conv = training_conversation(json.loads(text))
+                conv = export_conversation(json.loads(text), options.format)
                 key: str | None = keys[rid]
                 record_labels = labels.get(rid, {}) if metadata else None
                 if finder is not None:
@@ -208,16 +209,26 @@ def preview(store: Store, options: ExportOptions, limit: int = 3,
 
 
 def _prepare(store: Store, sel: Selection, options: ExportOptions, redactor: Redactor,
-             finder: PiiFinder | None) -> Job[dict[int, bytes]]:
-    """Each kept record's output line; records failing the OpenAI checks are dropped."""
+             finder: PiiFinder | None, pairs: set[int] | None = None
+             ) -> Job[dict[int, bytes]]:
+    """Each kept record's output line; records failing the OpenAI checks are dropped (a
+    preference pair written whole: the pair checks, of TRL's profile outside the OpenAI
+    format). ``pairs`` collects the ids of the pairs written whole."""
     labels = labels_of(store, set(sel.kept)) if options.labels == "metadata" else {}
     profile = PROFILES["openai"]
+    pair_profile = PROFILES["openai" if options.format == "openai" else "trl"]
+    pairs = set() if pairs is None else pairs
     lines: dict[int, bytes] = {}
     failed: set[int] = set()
     total = len(sel.kept)
     rows = yield from _lines(store, sel.kept, sel.keys, options, redactor, finder, labels)
     for done, (rid, conv, line) in enumerate(rows, start=1):
-        if any(f.severity == "error" for f in check_conversation(conv, "openai", profile)):
+        is_pair = preference.is_preference(conv)
+        found = (check_conversation(conv, "preference", pair_profile) if is_pair
+                 else check_conversation(conv, "openai", profile))
+        if is_pair:
+            pairs.add(rid)
+        if any(f.severity == "error" for f in found):
             failed.add(rid)
         else:
             lines[rid] = encode(line)
@@ -254,7 +265,9 @@ def export(store: Store, outdir: str | Path, options: ExportOptions | None = Non
         yield Progress(0, None, "Selecting records")
         sel = select(store, options)
         redactor = Redactor(options.pseudonyms)
-        lines = yield from _prepare(store, sel, options, redactor, finder)
+        pairs: set[int] = set()
+        lines = yield from _prepare(store, sel, options, redactor, finder, pairs)
+        pairs &= set(lines)
         splits = _split(store, sel, options)
         if agreement is None:
             from curator.core.labeling.measure import agreement_by_field
@@ -272,6 +285,10 @@ def export(store: Store, outdir: str | Path, options: ExportOptions | None = Non
             warnings.append('Labels are written as a top-level "labels" key, which '
                             "OpenAI's chat format does not define; remove it before "
                             "uploading.")
+        if pairs and len(pairs) < len(lines):
+            warnings.append(f"{len(pairs)} preference pair(s) and {len(lines) - len(pairs)} "
+                            "chat example(s) are exported together; a trainer takes one "
+                            "kind per file. Export them separately (choose their sources).")
         failed = sel.excluded.get("export_check", 0)
         if failed:
             warnings.append(f"{failed} record(s) fail OpenAI's chat checks as exported and "
@@ -304,6 +321,7 @@ def export(store: Store, outdir: str | Path, options: ExportOptions | None = Non
                 warnings=warnings, readiness=checklist, agreement=written_agreement,
                 redaction=redaction, created_at=created, actor=actor,
                 split_files=split_files, strata=splits.strata)
+            manifest["preference_pairs"] = len(pairs)
             card = manifest_mod.dataset_card(manifest).encode("utf-8")
             manifest["files"]["README.md"] = write_file(staging / "README.md", [card])
         except OSError as exc:

@@ -12,7 +12,13 @@ import json
 from typing import Any
 
 import curator
-from curator.core.export.options import FORMATS, HF_SPLIT, REASONS, ExportOptions
+from curator.core.export.options import (
+    FORMATS,
+    HF_SPLIT,
+    PREFERENCE_FORMATS,
+    REASONS,
+    ExportOptions,
+)
 from curator.core.store import Store
 
 MANIFEST_VERSION = 1
@@ -106,7 +112,12 @@ def dataset_card(manifest: dict[str, Any]) -> str:
     lines = ["---", "configs:", "- config_name: default", "  data_files:"]
     for split, name in split_files.items():
         lines += [f"  - split: {HF_SPLIT[split]}", f"    path: {_yaml_str(name)}"]
+    pairs = int(manifest.get("preference_pairs") or 0)
+    fmt = manifest["format"]
+    named = PREFERENCE_FORMATS[fmt] if pairs and fmt in PREFERENCE_FORMATS else FORMATS[fmt]
     lines += ["tags:", "- curator", "- chat", "- fine-tuning"]
+    if pairs:
+        lines += ["- preference", "- dpo"]
     counts = manifest["counts"]
     n = sum(counts.values())
     bucket = ("n<1K" if n < 1_000 else "1K<n<10K" if n < 10_000 else
@@ -114,10 +125,12 @@ def dataset_card(manifest: dict[str, Any]) -> str:
     lines += ["size_categories:", f"- {bucket}", "---", ""]
     options = manifest["options"]
     lines += [
-        f"# {manifest['project'].removesuffix('.curator')}: chat fine-tuning data",
+        f"# {manifest['project'].removesuffix('.curator')}: "
+        + ("preference data" if pairs else "chat fine-tuning data"),
         "",
         f"Exported by Curator {manifest['app_version']} in "
-        f"{FORMATS[manifest['format']]} format. Dataset hash: "
+        f"{named} format"
+        + (f" ({pairs} preference pairs)" if pairs else "") + ". Dataset hash: "
         f"`{manifest['dataset_hash']}`.",
         "",
         "## Splits",

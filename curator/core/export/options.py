@@ -29,11 +29,20 @@ SPLITS = ("train", "validation", "eval")
 #: Hugging Face split names for the files (an eval hold-out is HF's ``test``).
 HF_SPLIT = {"train": "train", "validation": "validation", "eval": "test"}
 
-Format = Literal["openai", "sharegpt", "hf"]
+Format = Literal["openai", "sharegpt", "hf", "trl"]
 FORMATS: dict[str, str] = {
     "openai": "OpenAI chat JSONL",
     "sharegpt": "ShareGPT (conversations of from/value)",
     "hf": "Hugging Face (messages with text content, JSON-encoded extras)",
+    "trl": "TRL conversational (messages)",
+}
+#: What each format writes for preference pairs (the formats that take them whole;
+#: ``hf`` writes a pair's prompt and preferred answer as a chat).
+PREFERENCE_FORMATS: dict[str, str] = {
+    "openai": "OpenAI preference fine-tuning JSONL (input, preferred_output, "
+              "non_preferred_output)",
+    "sharegpt": "LLaMA-Factory ShareGPT preference (conversations, chosen, rejected)",
+    "trl": "TRL conversational preference (prompt, chosen, rejected as message lists)",
 }
 
 

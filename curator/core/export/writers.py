@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import IO, Any
 
+from curator.core import preference
 from curator.core.conversation import text_of
 from curator.core.errors import CuratorError, DiskFullError
 from curator.core.jsontext import compact, file_digest
@@ -43,25 +44,66 @@ def training_conversation(conv: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Formats that write a preference pair whole (the others write its supervised example).
+PAIR_FORMATS = ("openai", "sharegpt", "trl")
+
+
+def pair_conversation(conv: dict[str, Any]) -> dict[str, Any]:
+    """A preference pair as exported: prompt, tools, both answers (other keys dropped)."""
+    out: dict[str, Any] = {"messages": [m for m in preference.prompt(conv)
+                                        if isinstance(m, dict)]}
+    for key in OPENAI_TOP_KEYS[1:]:
+        if key in conv:
+            out[key] = conv[key]
+    for key, side in zip(preference.OUTPUT_KEYS, preference.outputs(conv), strict=True):
+        out[key] = [m for m in side if isinstance(m, dict)]
+    return out
+
+
+def export_conversation(conv: dict[str, Any], fmt: str) -> dict[str, Any]:
+    """What a record exports as in ``fmt``: a pair whole in :data:`PAIR_FORMATS`, else
+    its supervised example (:func:`training_conversation`)."""
+    if preference.is_preference(conv) and fmt in PAIR_FORMATS:
+        return pair_conversation(conv)
+    return training_conversation(conv)
+
+
 def openai_line(conv: dict[str, Any], key: str, labels: dict[str, str] | None) -> dict[str, Any]:
+    """OpenAI's chat line, or its preference line (``input``, ``preferred_output``,
+    ``non_preferred_output``) for a pair."""
+    if preference.is_preference(conv):
+        source = {k: v for k, v in conv.items() if k not in preference.OUTPUT_KEYS}
+        conv = {"input": source, **{k: conv[k] for k in preference.OUTPUT_KEYS}}
     if labels is not None:
         return {**conv, "labels": labels}
     return conv
 
 
+def _sharegpt_turn(message: dict[str, Any]) -> dict[str, Any]:
+    role = message.get("role")
+    if role == "assistant" and message.get("tool_calls"):
+        return {"from": "function_call",
+                "value": compact([c.get("function", c) for c in message["tool_calls"]])}
+    return {"from": SHAREGPT_FROM.get(str(role), str(role)),
+            "value": text_of(message.get("content"))}
+
+
+def _sharegpt_answer(side: list[dict[str, Any]]) -> dict[str, Any]:
+    """One answer as LLaMA-Factory's single ``chosen``/``rejected`` turn."""
+    if len(side) == 1:
+        return _sharegpt_turn(side[0])
+    return {"from": "gpt", "value": "\n\n".join(text_of(m.get("content")) for m in side)}
+
+
 def sharegpt_line(conv: dict[str, Any], key: str,
                   labels: dict[str, str] | None) -> dict[str, Any]:
-    """LLaMA-Factory's ShareGPT: ``from`` human/gpt/system/observation/function_call."""
-    turns = []
-    for message in conv["messages"]:
-        role = message.get("role")
-        if role == "assistant" and message.get("tool_calls"):
-            value = compact([c.get("function", c) for c in message["tool_calls"]])
-            turns.append({"from": "function_call", "value": value})
-            continue
-        turns.append({"from": SHAREGPT_FROM.get(role, str(role)),
-                      "value": text_of(message.get("content"))})
+    """LLaMA-Factory's ShareGPT: ``from`` human/gpt/system/observation/function_call; a
+    pair adds its answers as ``chosen`` and ``rejected`` turns."""
+    turns = [_sharegpt_turn(message) for message in conv["messages"]]
     out: dict[str, Any] = {"id": key, "conversations": turns}
+    if preference.is_preference(conv):
+        chosen, rejected = preference.outputs(conv)
+        out["chosen"], out["rejected"] = _sharegpt_answer(chosen), _sharegpt_answer(rejected)
     if "tools" in conv:
         out["tools"] = compact(conv["tools"])
     if labels is not None:
@@ -95,7 +137,50 @@ def hf_line(conv: dict[str, Any], key: str, labels: dict[str, str] | None) -> di
             "labels": compact(labels) if labels is not None else None}
 
 
-LINES = {"openai": openai_line, "sharegpt": sharegpt_line, "hf": hf_line}
+def _trl_message(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as TRL's conversational rows have it: text content, tool calls with
+    their arguments as objects."""
+    content = message.get("content")
+    if isinstance(content, list) and all(
+            isinstance(p, dict) and p.get("type", "text") == "text" for p in content):
+        content = text_of(content)
+    out: dict[str, Any] = {"role": message.get("role"), "content": content}
+    calls = message.get("tool_calls")
+    if isinstance(calls, list):
+        out["tool_calls"] = [_trl_call(call) for call in calls]
+    return out
+
+
+def _trl_call(call: Any) -> Any:
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("arguments"), str):
+        return call
+    try:
+        arguments = json.loads(function["arguments"])
+    except ValueError:
+        return call
+    return {"type": "function", "function": {**function, "arguments": arguments}}
+
+
+def trl_line(conv: dict[str, Any], key: str, labels: dict[str, str] | None) -> dict[str, Any]:
+    """TRL's conversational form: a pair as ``prompt``, ``chosen``, ``rejected`` message
+    lists; any other record as ``messages``."""
+    out: dict[str, Any]
+    if preference.is_preference(conv):
+        chosen, rejected = preference.outputs(conv)
+        out = {"prompt": [_trl_message(m) for m in conv["messages"]],
+               "chosen": [_trl_message(m) for m in chosen],
+               "rejected": [_trl_message(m) for m in rejected]}
+    else:
+        out = {"messages": [_trl_message(m) for m in conv["messages"]]}
+    if "tools" in conv:
+        out["tools"] = conv["tools"]
+    if labels is not None:
+        out["labels"] = labels
+    return out
+
+
+LINES = {"openai": openai_line, "sharegpt": sharegpt_line, "hf": hf_line, "trl": trl_line}
 
 
 def encode(line: dict[str, Any]) -> bytes:
