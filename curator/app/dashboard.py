@@ -49,7 +49,7 @@ SEVERITY_COLOURS = {"error": "#d0473f", "warning": "#d99a1e", "info": "#3f7fd0",
 TILES = (("records", "Records"), ("valid", "Valid"), ("invalid", "Invalid"),
          ("open_findings", "Open findings"))
 NO_DATA = "No data yet"
-CODE_LABEL_PIXELS = 125
+CODE_LABEL_PIXELS = 60
 
 
 def _elide(text: str, limit: int) -> str:
@@ -403,8 +403,8 @@ class Dashboard(QWidget):
         names = [c["code"] for c in codes]
         full = [f"{c['kind']}: {c['code']}" if names.count(c["code"]) > 1 else c["code"]
                 for c in codes]
-        # QtCharts gives a vertical axis at most ~40% of the chart and cuts the end of
-        # longer labels; cutting the middle ourselves keeps both ends of a code.
+        # Labels longer than the room the chart can spare are cut in the middle, which
+        # keeps both ends of a code (the room grows with the chart: redrawn on resize).
         metrics = QFontMetrics(self.font())
         self._code_pixels = self._code_label_pixels()
         labels = _unique([metrics.elidedText(label, Qt.TextElideMode.ElideMiddle,
@@ -428,6 +428,9 @@ class Dashboard(QWidget):
         chart.addSeries(series)
         categories = QBarCategoryAxis()
         categories.append([labels[i] for i in order])
+        # Cut once, in the middle, to a share of the width the chart can spare (QtCharts
+        # would cut the end again, sooner than it needs to).
+        categories.setTruncateLabels(False)
         self._style_axis(categories, grid=False)
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)
@@ -489,9 +492,9 @@ class Dashboard(QWidget):
     # -- palette ---------------------------------------------------------------------
 
     def _code_label_pixels(self) -> int:
-        """Room for a code's label: a share of the codes chart's width, at least
-        ``CODE_LABEL_PIXELS``."""
-        return max(CODE_LABEL_PIXELS, min(int(self.codes_panel.width() * 0.4), 300))
+        """Room for a code's label: the share of the codes chart's width QtCharts gives
+        its axis (two fifths), at least ``CODE_LABEL_PIXELS``."""
+        return max(CODE_LABEL_PIXELS, min(int(self.codes_panel.width() * 0.4), 320))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

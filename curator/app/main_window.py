@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QSettings, Qt, QTimer, qVersion
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, qVersion
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -78,7 +78,9 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.setWindowTitle("Curator")
         self.setAcceptDrops(True)
-        fit_to_screen(self, 1280, 820)
+        self._default_size()
+        #: The size given here, to tell at the first show whether a caller chose one.
+        self._first_size: QSize | None = self.size()
         self._build_parts()
         self._build_widgets()
         self._build_menus()
@@ -448,7 +450,21 @@ class MainWindow(QMainWindow):
         self.labels.set_annotator(who)
         self.statusBar().showMessage(f"Working as {self.user}.", 6000)
 
+    def _default_size(self) -> None:
+        """1280x820, or most of a larger screen; never more than the screen has room for."""
+        screen = self.screen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is None:
+            fit_to_screen(self, 1280, 820)
+            return
+        fit_to_screen(self, max(1280, room.width() * 85 // 100),
+                      max(820, room.height() * 85 // 100))
+
     def showEvent(self, event: QShowEvent) -> None:
+        if self._first_size is not None:
+            if self.size() == self._first_size:  # sized for the screen it is shown on
+                self._default_size()
+            self._first_size = None
         super().showEvent(event)
         QTimer.singleShot(0, self.keep_on_screen)  # once the frame is known
 
