@@ -184,13 +184,15 @@ def differing(a: Details, b: Details) -> tuple[list[str], list[str]] | None:
 
     Numbers, day and month words and names differ when *each* side has one the other
     lacks (a substitution: "Sunday" / "Monday"; an added "please" or a name given on
-    one side only is not one); a negation on one side only differs too.
+    one side only is not one); a negation on one side only differs too when the two
+    share most words ("is it working" / "is it not working"; "I can't remember my
+    password" / "How do I reset my password" is left to the model).
     """
     only_a = sorted(a.marks - b.marks - b.words)
     only_b = sorted(b.marks - a.marks - a.words)
     if only_a and only_b:
         return only_a, only_b
-    if a.negated != b.negated:
+    if a.negated != b.negated and overlap(a, b)[1] >= 0.75:
         return (["not"], []) if a.negated else ([], ["not"])
     return None
 
