@@ -352,3 +352,25 @@ def test_datasets_loads_every_file(public: Path, tmp_path: Path, store: Store, d
                "trl": {"prompt", "chosen", "rejected"},
                "sharegpt": {"id", "conversations", "chosen", "rejected"}}[fmt]
     assert set(loaded["train"].column_names) == columns
+
+
+def test_pairs_of_one_prompt_are_not_contradictions(store: Store, write, do_import,
+                                                    tmp_path: Path) -> None:
+    bread = "Mix flour, water, salt and yeast, knead, let it rise, then bake for 30 minutes."
+    lines = [{"prompt": "How do I bake bread at home?", "chosen": c, "rejected": r}
+             for c, r in [(bread, "Buy it at the shop."), (bread, "Bread is made of flour."),
+                          ("Use a sourdough starter, proof overnight, bake in a dutch oven.",
+                           "I don't know.")]]
+    lines += [{"prompt": "What is the capital of France?", "chosen": "Paris.",
+               "rejected": "Lyon."},
+              {"prompt": "What is the capital of France?", "chosen": "Lyon.",
+               "rejected": "Paris."}]
+    do_import(write("p.jsonl", "\n".join(json.dumps(x) for x in lines)))
+    run_job(scan(store, ["schema", "duplicates", "contradictions"]))
+    kinds = Counter((k, c) for k, c in store.db.execute(
+        "SELECT kind, code FROM findings WHERE record_id IS NOT NULL"))
+    assert not [k for k in kinds if k[0] in ("contradiction", "duplicate")]
+    assert kinds[("schema", "preference_contradiction")] == 2
+    report = do_export(store, tmp_path / "out", "trl", accept=["size"])
+    # The three pairs about bread are kept; the two opposite ones wait for a decision.
+    assert sum(report.counts.values()) == 3 and report.excluded["schema_error"] == 2

@@ -105,7 +105,7 @@ def test_sides_leave_out_the_system_prompt_and_split_input_from_output() -> None
     pref = sim.sides({"messages": [{"role": "user", "content": "q"}],
                       "preferred_output": [{"role": "assistant", "content": "Good"}],
                       "non_preferred_output": [{"role": "assistant", "content": "Bad"}]})
-    assert (pref.input, pref.output) == ("q", "good")
+    assert (pref.input, pref.output) == ("q", None)   # a pair: no one output (issue 17)
 
 
 def test_short_answers_are_compared_as_labels() -> None:

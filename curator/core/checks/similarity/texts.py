@@ -46,11 +46,11 @@ def sides(conv: Mapping[str, Any]) -> Sides:
     """Split a canonical conversation into system, input and output (normalised)."""
     messages = list(conv.get("messages", []) or [])
     output: str | None = None
-    if "preferred_output" in conv:
-        preferred = conv.get("preferred_output") or []
-        output = normalise(" ".join(content(m) for m in preferred)) if isinstance(
-            preferred, list) else normalise(str(preferred))
-    elif messages and isinstance(messages[-1], dict) and messages[-1].get("role") == "assistant":
+    # A preference pair has no one output to compare: pairs of one prompt differ in their
+    # answers by design, which is not a contradiction (opposite preferences are, found by
+    # the schema scan). Its prompt is its input; both answers go into the exact hash.
+    if ("preferred_output" not in conv and messages and isinstance(messages[-1], dict)
+            and messages[-1].get("role") == "assistant"):
         output = normalise(content(messages.pop()))
     system = normalise(system_text(messages))
     turns = [m for m in messages if not (isinstance(m, dict) and m.get("role") == "system")]
@@ -65,13 +65,16 @@ def sides(conv: Mapping[str, Any]) -> Sides:
 
 
 def _other_answer(conv: Mapping[str, Any]) -> str:
-    """A preference pair's non-preferred answer, normalised, for the exact-duplicate hash
-    (a duplicate pair repeats the prompt and both answers); "" for other records."""
-    if "non_preferred_output" not in conv:
+    """A preference pair's two answers, normalised, for the exact-duplicate hash (a
+    duplicate pair repeats the prompt and both answers); "" for other records."""
+    if "preferred_output" not in conv:
         return ""
-    other = conv.get("non_preferred_output") or []
-    text = " ".join(content(m) for m in other) if isinstance(other, list) else str(other)
-    return "\x1d" + normalise(text)
+    texts = []
+    for key in ("preferred_output", "non_preferred_output"):
+        side = conv.get(key) or []
+        texts.append(normalise(" ".join(content(m) for m in side) if isinstance(side, list)
+                               else str(side)))
+    return "\x1d" + "\x1d".join(texts)
 
 
 _NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
