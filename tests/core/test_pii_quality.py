@@ -276,3 +276,49 @@ def test_an_assistant_introducing_itself_is_not_a_person_in_context() -> None:
     assert quality.tier("PERSON", text, 5, 11, []) == "public"
     text = "I am Ana Silva and I need help with my order."
     assert quality.tier("PERSON", text, 5, 14, []) == "contextual"
+
+
+# -- a default export, end to end --------------------------------------------------------
+
+
+def test_a_default_export_keeps_json_answers_valid_and_public_names(
+        store: Any, write: Any, do_import: Any, pii_analyzer: pii.Analyzer,
+        tmp_path: Any) -> None:
+    from curator.core.checks.scan import scan
+    from curator.core.export import ExportOptions, export
+    from curator.core.jobs import run_job
+
+    answer = json.dumps({"videoTutorial": "https://my-own-site.com/watch?v=1",
+                         "contact": "Write to ann.lee@mailbox.org or call +1 415 555 0100",
+                         "capital": "Paris is the capital of France"})
+    target = {"id": "target", "messages": [
+        {"role": "system", "content": "Answer in JSON. Respond with a JSON object."},
+        {"role": "user", "content": "Hi, my name is Ana Silva. Who wrote Hamlet?"},
+        {"role": "assistant", "content": answer}]}
+    lines = [json.dumps({"id": f"r{i}", "messages": [
+        {"role": "user", "content": f"Question {i}?"},
+        {"role": "assistant", "content": f"Answer {i}."}]}) for i in range(12)]
+    do_import(write("data.jsonl", "\n".join([*lines, json.dumps(target)]) + "\n"))
+    run_job(scan(store, only=("schema", "pii"), pii_analyzer=pii_analyzer))
+    out = tmp_path / "out"
+    run_job(export(store, out, ExportOptions(val_fraction=0.0, accept=["size"]),
+                   actor="tester", pii_analyzer=pii_analyzer))
+    rows = [json.loads(line) for p in sorted(out.glob("*.jsonl"))
+            for line in p.read_text(encoding="utf-8").splitlines()]
+    (row,) = [r for r in rows if "Hamlet" in json.dumps(r)]
+    user, written_answer = row["messages"][1]["content"], row["messages"][2]["content"]
+    assert user == "Hi, my name is <PERSON>. Who wrote Hamlet?"
+    decoded = json.loads(written_answer)                 # still valid JSON
+    assert decoded["contact"] == "Write to <EMAIL_ADDRESS> or call <PHONE_NUMBER>"
+    assert decoded["capital"] == "Paris is the capital of France"    # public: kept
+    assert set(decoded) == {"videoTutorial", "contact", "capital"}
+
+
+def test_a_name_next_to_an_identifier_is_contextual_but_not_across_json_fields() -> None:
+    block = "Taylor Barabás\nAreavibes Inc\nMobile: 041-412-293"
+    phone = block.index("041")
+    assert quality.tier("PERSON", block, 0, 14, [(phone, len(block))]) == "contextual"
+    text = '{"contact": "call +1 415 555 0100", "capital": "Paris is the capital"}'
+    a = text.index("+1")
+    p = text.index("Paris")
+    assert quality.tier("LOCATION", text, p, p + 5, [(a, a + 15)]) == "public"

@@ -302,7 +302,7 @@ def tier(entity: str, text: str, start: int, end: int,
         return "identifier" if _BIRTH.search(window) else "public"
     if entity in ("NRP", "ORGANIZATION"):
         return "public"
-    near_identifier = any(abs(a - end) < 120 or abs(start - b) < 120 for a, b in identifiers)
+    near_identifier = any(_near(text, start, end, a, b) for a, b in identifiers)
     cue = _PERSONAL_CUE if entity == "PERSON" else _PLACE_CUE
     if entity == "PERSON" and _ASSISTANT.search(window):
         return "public"                 # "I am Vicuna, a language model ..."
@@ -312,6 +312,19 @@ def tier(entity: str, text: str, start: int, end: int,
                                or _ADDRESS_CUE.search(text[max(0, start - 12):start])):
         return "contextual"
     return "public"
+
+
+_BOUNDARY = re.compile(r'[.!?]\s|"\s*[,:}\]]')
+
+
+def _near(text: str, start: int, end: int, a: int, b: int) -> bool:
+    """An identifier at a..b is next to the span: under 120 characters away, in the same
+    sentence or block (no sentence end and no JSON string boundary between)."""
+    lo, hi = (end, a) if a >= end else (b, start)
+    if hi <= lo:
+        return True                     # overlapping
+    gap = text[lo:hi]
+    return len(gap) < 120 and not _BOUNDARY.search(gap)
 
 
 def _sentence(text: str, start: int, end: int) -> str:
