@@ -322,3 +322,21 @@ def test_a_name_next_to_an_identifier_is_contextual_but_not_across_json_fields()
     a = text.index("+1")
     p = text.index("Paris")
     assert quality.tier("LOCATION", text, p, p + 5, [(a, a + 15)]) == "public"
+
+
+@pytest.mark.parametrize("text", [
+    "You are a helpful assistant designed to output JSON. JSON Mode is on.",
+    "Use Console.WriteLine to print, and declare it as Integer or Varchar in SQL.",
+    "Neuschwanstein Castle is in Bavaria. Is AI going to change life on Earth?",
+    "Why did Juliet love Romeo? Is Gatsby a tragic hero? What does Snoopy eat?",
+    "What is the capital of India?",
+    "with open(p) as f: print(f.name); x = document.getElementById('a')",
+    "Compare o1 and d3 on the benchmark.",
+    "Merhaba, bu kim? Değil mi, tabii ki gibi bir şey var.",
+    '{"videoTutorial": "https://youtu.be/abc", "name": "Chocolate cake"}',
+])
+def test_issue_15_false_alarms_are_not_redacted_by_default(pii_analyzer: pii.Analyzer,
+                                                           text: str) -> None:
+    found = pii_analyzer.analyze(text)
+    assert pii.redacted_by_default(text, found) == []
+    assert all(t == "public" for t in pii.span_tiers(text, found))
