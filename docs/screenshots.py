@@ -1,128 +1,230 @@
-"""Take the screenshots in docs/ of the real window on the demo project.
+"""Take the screenshots in docs/ of the real window on the demo project, at two sizes.
 
-    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots.py
+    .venv/bin/python docs/screenshots.py            # both sizes, each under its own Xvfb
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots.py --here
 
-Runs under a real X server (Xvfb), grabs the screen as a user would see it, and writes
-docs/screenshot-*.png.
+Each run under a real X server (Xvfb) fills the screen with the window, as a user with a
+screen of that size would see it, grabs the screen, and writes
+docs/screenshot-NAME-WIDTH.png (``--out`` writes elsewhere, e.g. to look before
+replacing). Without ``--here`` the script runs itself once per size in ``SIZES``.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from curator.app.launch import application
 from curator.app.main_window import MainWindow
 from curator.core.demo import build_demo
 from curator.core.jobs import run_job
+from curator.core.resources import sample_files
 
 DOCS = Path(__file__).resolve().parent
+SIZES = ((1280, 800), (1920, 1080))
 
 
-def settle(app, window: MainWindow, seconds: float = 0.6) -> None:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + seconds
-    while window.runner.busy or time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
+class Camera:
+    """Grabs the screen under the window, or a dialog, into ``out``."""
+
+    def __init__(self, app: QApplication, window: MainWindow, out: Path) -> None:
+        self.app, self.window, self.out = app, window, out
+        self.width = QGuiApplication.primaryScreen().geometry().width()
+
+    def settle(self, seconds: float = 0.6) -> None:
+        end = time.monotonic() + seconds
+        while self.window.runner.busy or time.monotonic() < end:
+            self.app.processEvents()
+            time.sleep(0.01)
+
+    def path(self, name: str) -> Path:
+        return self.out / f"screenshot-{name}-{self.width}.png"
+
+    def shoot(self, name: str, widget: QWidget | None = None) -> None:
+        self.settle()
+        target = widget or self.window
+        frame = target.frameGeometry()
+        image = QGuiApplication.primaryScreen().grabWindow(
+            0, frame.x(), frame.y(), frame.width(), frame.height())
+        if image.isNull() or image.width() < 100:
+            image = target.grab()
+        image.save(str(self.path(name)))
+        print(self.path(name))
 
 
-def shoot(app, window: MainWindow, name: str) -> None:  # type: ignore[no-untyped-def]
-    settle(app, window)
-    screen = QGuiApplication.primaryScreen()
-    image = screen.grabWindow(0, window.x(), window.y(), window.frameGeometry().width(),
-                              window.frameGeometry().height())
-    if image.isNull() or image.width() < 100:
-        image = window.grab()
-    path = DOCS / f"screenshot-{name}.png"
-    image.save(str(path))
-    print(path)
+def show_dialog(camera: Camera, dialog: QWidget) -> None:
+    """Show a dialog over the window, centred, as a user would see it."""
+    dialog.show()
+    window = camera.window.frameGeometry()
+    frame = dialog.frameGeometry()
+    dialog.move(window.center() - frame.center() + frame.topLeft())
+    camera.settle(1.0)
+
+
+def take_all(camera: Camera, tmp: Path) -> None:
+    window, settle, shoot = camera.window, camera.settle, camera.shoot
+    project, _ = build_demo(tmp / "demo.curator", run_job)
+    window.open_project(project)
+    settle()
+    keys = [(window.model.row_data(r) or {}).get("key")
+            for r in range(window.model.rowCount())]
+    window.select_row(keys.index("acme-tool-1"))
+    shoot("records")
+    window.select_row(keys.index("acme-bad-4"))
+    shoot("findings")
+    window.select_row(keys.index("acme_support.jsonl:33"))
+    shoot("invalid")
+    window.tabs.setCurrentIndex(1)
+    shoot("dashboard")
+    window.tabs.setCurrentWidget(window.pii_queue)
+    settle()
+    queue = window.pii_queue
+    queue.select(next(i for i, item in enumerate(queue.model.items)
+                      if item["code"] == "EMAIL_ADDRESS"))
+    shoot("pii")
+    queue.open_current()
+    shoot("pii-record")
+    # duplicates (the real embedding model) and the diversity map
+    window.run_similarity_scan()
+    settle()
+    window.tabs.setCurrentWidget(window.duplicates_tab)
+    settle()
+    groups = window.duplicates._clusters
+    contradiction = next((g for g in groups if g["kind"] == "contradiction"), None)
+    if contradiction is not None:
+        window.duplicates.select_cluster(contradiction["id"])
+    shoot("duplicates")
+    # labelling: the panel beside a record of the demo's pilot batch
+    window.tabs.setCurrentIndex(0)
+    window.select_row(keys.index("acme-002"))
+    window.toggle_labeling()
+    shoot("labelling")
+    window.tabs.setCurrentWidget(window.agreement_tab)
+    settle()
+    shoot("agreement")
+    window.tabs.setCurrentWidget(window.adjudication_tab)
+    settle()
+    shoot("adjudication")
+    window.tabs.setCurrentIndex(0)
+    window.export_dataset()
+    dialog = window.export_dialog
+    show_dialog(camera, dialog)
+    settle(1.5)
+    shoot("export", dialog)
+    dialog.close()
+    take_packs(camera, project, tmp)
+    take_getting_started(camera, tmp)
+
+
+def take_packs(camera: Camera, project: Path, tmp: Path) -> None:
+    """An annotation pack: handed out to alice, opened in her Curator, merged back."""
+    from curator.core.labeling.labels import set_label
+    from curator.core.labeling.packs import export_pack
+    from curator.core.store import Store
+
+    window, settle = camera.window, camera.settle
+    pack = tmp / "demo-alice.curatorpack"
+    with Store.open(project) as store:
+        run_job(export_pack(store, pack, "alice", "pilot", actor="docs"))
+    window.open_project(pack)
+    settle()
+    window.select_row(3)
+    if not window.label_dock.isVisible():
+        window.toggle_labeling()
+    camera.shoot("pack")
+    record = window.current_id
+    assert record is not None
+    with Store.open(pack) as store:  # alice changes her mind on one record
+        set_label(store, record, "helpfulness", "alice", 3)
+    window.open_project(project)
+    settle()
+    window.packs.import_file(pack)
+    settle()
+    window.packs.show_status()
+    packs = window.packs.dialog
+    assert packs is not None
+    show_dialog(camera, packs)
+    camera.shoot("packs", packs)
+    packs.close()
+
+
+def take_getting_started(camera: Camera, tmp: Path) -> None:
+    """A new project: its empty Fields and guidelines, and an import's summary."""
+    from curator.app.label_setup import SchemaDialog
+
+    window, settle = camera.window, camera.settle
+    fresh = tmp / "fresh.curator"
+    window.open_project(fresh, create=True)
+    settle()
+    assert window.store is not None
+    dialog = SchemaDialog(window.store, window.annotator, window, submit=window.submit_op)
+    show_dialog(camera, dialog)
+    camera.shoot("fields", dialog)
+    dialog.close()
+    copies = []
+    for index, name in enumerate(("acme_support (copy from the helpdesk export).jsonl",
+                                  "acme_sharegpt-backup-2024-05-01.json")):
+        copy = tmp / name
+        copy.write_bytes(sample_files()[index % len(sample_files())].read_bytes())
+        copies.append(copy)
+    broken = tmp / "half-written-download.jsonl"  # not there (any more): a failed file
+    window.import_paths([*sample_files(), *copies, broken])
+    settle(1.0)
+    summary = window.transfer.summary
+    if summary is not None:
+        show_dialog(camera, summary)
+        camera.shoot("import", summary)
+        summary.close()
+    settle()
+
+
+def take_here(out: Path) -> int:
+    app = application()
+    screen = QGuiApplication.primaryScreen().availableGeometry()
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings, annotator="docs")
+        window.setGeometry(screen)  # no window manager under Xvfb: fill the screen
+        window.show()
+        camera = Camera(app, window, out)
+        camera.settle()
+        take_all(camera, tmp)
+        sizes: dict[str, Any] = {"screen": [screen.width(), screen.height()],
+                                 "window": [window.frameGeometry().width(),
+                                            window.frameGeometry().height()]}
+        print(json.dumps(sizes))
+        window.close()
+    return 0
 
 
 def main() -> int:
-    app = application()
-    with tempfile.TemporaryDirectory() as tmp:
-        project, _ = build_demo(Path(tmp) / "demo.curator", run_job)
-        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings, annotator="docs")
-        window.resize(1360, 860)
-        window.move(0, 0)
-        window.show()
-        window.open_project(project)
-        settle(app, window)
-        keys = [window.model.row_data(r)["key"] for r in range(window.model.rowCount())]
-        window.select_row(keys.index("acme-tool-1"))
-        shoot(app, window, "records")
-        window.select_row(keys.index("acme-bad-4"))
-        shoot(app, window, "findings")
-        window.select_row(keys.index("acme_support.jsonl:33"))
-        shoot(app, window, "invalid")
-        window.tabs.setCurrentIndex(1)
-        shoot(app, window, "dashboard")
-        window.tabs.setCurrentWidget(window.pii_queue)
-        settle(app, window)
-        queue = window.pii_queue
-        queue.select(next(i for i, item in enumerate(queue.model.items)
-                          if item["code"] == "EMAIL_ADDRESS"))
-        shoot(app, window, "pii")
-        queue.open_current()
-        shoot(app, window, "pii-record")
-        # duplicates (the real embedding model) and the diversity map
-        window.run_similarity_scan()
-        settle(app, window)
-        window.tabs.setCurrentWidget(window.duplicates_tab)
-        settle(app, window)
-        groups = window.duplicates._clusters
-        contradiction = next((g for g in groups if g["kind"] == "contradiction"), None)
-        if contradiction is not None:
-            window.duplicates.select_cluster(contradiction["id"])
-        shoot(app, window, "duplicates")
-        # labelling: the panel beside a record of the demo's pilot batch
-        window.tabs.setCurrentIndex(0)
-        window.select_row(keys.index("acme-002"))
-        window.toggle_labeling()
-        shoot(app, window, "labelling")
-        window.tabs.setCurrentWidget(window.agreement_tab)
-        settle(app, window)
-        shoot(app, window, "agreement")
-        window.export_dataset()
-        dialog = window.export_dialog
-        dialog.resize(1300, 820)
-        settle(app, window, 1.5)
-        dialog.grab().save(str(DOCS / "screenshot-export.png"))
-        print(DOCS / "screenshot-export.png")
-        dialog.close()
-        # an annotation pack: handed out to alice, opened in her Curator, merged back
-        from curator.core.labeling.packs import export_pack
-        from curator.core.store import Store
-
-        pack = Path(tmp) / "demo-alice.curatorpack"
-        with Store.open(project) as store:
-            run_job(export_pack(store, pack, "alice", "pilot", actor="docs"))
-        window.open_project(pack)
-        settle(app, window)
-        window.select_row(3)
-        window.toggle_labeling()
-        shoot(app, window, "pack")
-        from curator.core.labeling.labels import set_label
-
-        with Store.open(pack) as store:  # alice changes her mind on one record
-            set_label(store, window.current_id, "helpfulness", "alice", 3)
-        window.open_project(project)
-        settle(app, window)
-        window.packs.import_file(pack)
-        settle(app, window)
-        window.packs.show_status()
-        packs = window.packs.dialog
-        settle(app, window)
-        packs.grab().save(str(DOCS / "screenshot-packs.png"))
-        print(DOCS / "screenshot-packs.png")
-        packs.close()
-        window.close()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--here", action="store_true",
+                        help="take them on this display (else: under Xvfb, each size)")
+    parser.add_argument("--out", type=Path, default=DOCS, help="where to write them")
+    parser.add_argument("--size", action="append", default=[],
+                        help="WIDTHxHEIGHT of the screen (repeatable; default: both sizes)")
+    args = parser.parse_args()
+    sizes = [tuple(int(n) for n in size.split("x")) for size in args.size] or SIZES
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.here:
+        return take_here(args.out)
+    for width, height in sizes:
+        subprocess.run(["xvfb-run", "-a", "-s", f"-screen 0 {width}x{height}x24",
+                        sys.executable, __file__, "--here", "--out", str(args.out)],
+                       check=True, env={**os.environ, "QT_QPA_PLATFORM": "xcb"})
     return 0
 
 
