@@ -209,6 +209,13 @@ def test_duplicates_and_opposite_preferences(store: Store, write, do_import) -> 
         "SELECT r.line FROM findings f JOIN records r ON r.id = f.record_id "
         "WHERE f.code = 'preference_contradiction'"))
     assert found == {1: 1, 3: 1, 4: 1}
+    # The similarity check sees the prompt and both answers for exact duplicates.
+    run_job(scan(store, ["duplicates"]))
+    exact = [sorted(r[0] for r in store.db.execute(
+        "SELECT r.line FROM cluster_members m JOIN records r ON r.id = m.record_id "
+        "WHERE m.cluster_id = ?", (cid,)))
+        for (cid,) in store.db.execute("SELECT id FROM clusters WHERE kind = 'exact'")]
+    assert exact == [[1, 3]]
 
 
 def test_swap_exchanges_the_answers() -> None:
