@@ -586,3 +586,21 @@ def test_presidio_and_plain_replacement_agree() -> None:
     b = plain.redact(conv_in, spans)["messages"][0]["content"]
     assert a == b == "<PERSON_1> (<EMAIL_ADDRESS_1>) met <PERSON_2>."
     assert with_presidio.anonymizer() is not None and plain.anonymizer() is None
+
+
+def test_public_tier_findings_neither_exclude_nor_count(project: Store) -> None:
+    """A country in a general question is shown for review, not acted on by export."""
+    for key, tier in (("r000", "public"), ("r001", "identifier")):
+        draft = FindingDraft(kind="pii", code="LOCATION", severity="info", description="p",
+                             message_index=1, start=0, end=8, text="Question",
+                             detail={"tier": tier})
+        with project.atomic():
+            project.add_findings([(rid(project, key), draft)], "curator.pii", "1")
+    plan = plan_export(project, ExportOptions(pii="exclude"))
+    assert plan.excluded["pii"] == 1                 # the identifier's record only
+    items = checklist(project, ExportOptions(pii="exclude"))
+    assert "1 open PII spans in 1 records" in items["pii"]["detail"]
+    with project.atomic():                           # once confirmed, it counts
+        project.db.execute("UPDATE findings SET detail = json_set(detail, '$.confirmed', "
+                           "json('true')) WHERE json_extract(detail, '$.tier') = 'public'")
+    assert plan_export(project, ExportOptions(pii="exclude")).excluded["pii"] == 2

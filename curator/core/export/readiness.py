@@ -14,6 +14,7 @@ from typing import Any
 from curator.core.export.coverage import EXCLUDE_SCOPE, NOT_SCANNED
 from curator.core.export.options import ExportOptions
 from curator.core.store import Store
+from curator.core.store.findings import PII_IN_FORCE
 
 MIN_EXAMPLES = 10
 FEW_EXAMPLES = 100
@@ -96,10 +97,9 @@ def readiness(store: Store, options: ExportOptions, counts: Mapping[str, int],
     add("schema_errors", errors == 0,
         "None." if not errors else
         f"{errors} records have open schema errors; they are left out of the export.")
-    pii = _count(store, "SELECT COUNT(*) FROM findings WHERE kind = 'pii' AND "
-                 "status = 'open'")
+    pii = _count(store, f"SELECT COUNT(*) FROM findings WHERE {PII_IN_FORCE}")
     pii_records = _count(store, "SELECT COUNT(DISTINCT record_id) FROM findings WHERE "
-                         "kind = 'pii' AND status = 'open'")
+                         f"{PII_IN_FORCE}")
     handling = {"redact": "will be redacted", "exclude": "records will be left out",
                 "keep": "will be exported AS IS"}[options.pii]
     scope = {"redact": " " + NOT_SCANNED, "exclude": " " + EXCLUDE_SCOPE,

@@ -31,6 +31,7 @@ from typing import Any
 from curator.core.checks.presidio_loader import anonymizer_engine_class
 from curator.core.conversation import part_text_key
 from curator.core.store import Store
+from curator.core.store.findings import PII_IN_FORCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,20 +245,18 @@ def open_spans(store: Store, every_tier: bool = False) -> dict[int, list[Span]]:
     data.
     """
     out: dict[int, list[Span]] = {}
+    which = "kind = 'pii' AND status = 'open'" if every_tier else PII_IN_FORCE
     for rid, index, start, end, code, text, detail in store.db.execute(
             'SELECT record_id, message_index, start, "end", code, text, detail FROM findings '
-            "WHERE kind = 'pii' AND status = 'open' AND record_id IS NOT NULL "
+            f"WHERE {which} AND record_id IS NOT NULL "
             "AND message_index IS NOT NULL AND start IS NOT NULL AND \"end\" IS NOT NULL "
             "ORDER BY record_id, message_index, start, id"):
         part = None
         if detail:
             try:
-                info = json.loads(detail)
-                part = info.get("part")
+                part = json.loads(detail).get("part")
             except (ValueError, AttributeError):
-                info, part = {}, None
-            if not every_tier and info.get("tier") == "public" and not info.get("confirmed"):
-                continue
+                part = None
         out.setdefault(rid, []).append(Span(index, part, start, end, code, text))
     return out
 

@@ -15,6 +15,7 @@ from curator.core.disjoint import DisjointSets
 from curator.core.errors import CuratorError
 from curator.core.export.options import REASONS, ExportOptions
 from curator.core.store import Store
+from curator.core.store.findings import PII_IN_FORCE
 
 #: Cluster kinds whose members are exact copies (the duplicates check names them so).
 EXACT_KINDS = ("exact", "exact_duplicate", "duplicate")
@@ -115,7 +116,8 @@ def select(store: Store, options: ExportOptions) -> Selection:
     """
     sel = Selection()
     schema_errors = _open_findings(store, "schema", errors_only=True)
-    pii = _open_findings(store, "pii") if options.pii == "exclude" else set()
+    pii = (_ids(store, f"SELECT DISTINCT record_id FROM findings WHERE {PII_IN_FORCE}")
+           if options.pii == "exclude" else set())
     contradictions = set() if options.include_contradictions else _open_findings(
         store, "contradiction")
     required = (set(final_labels(store, options.require_label))

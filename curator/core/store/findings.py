@@ -11,6 +11,13 @@ from curator.core.store.store import Store, now
 
 STATUSES = ("open", "dismissed", "resolved")
 
+#: SQL condition (on ``findings``) for personal data an export must act on: open PII
+#: findings, except those of the ``public`` tier (a country in a general question, a
+#: famous name) that nobody confirmed. Export's exclusion, redaction and readiness agree.
+PII_IN_FORCE = (
+    "kind = 'pii' AND status = 'open' AND (COALESCE(json_extract(detail, '$.tier'), '') "
+    "!= 'public' OR COALESCE(json_extract(detail, '$.confirmed'), 0))")
+
 #: A finding's decision as it was: (status, status_by, status_at, confirmed).
 State = tuple[str, str | None, str | None, bool]
 
