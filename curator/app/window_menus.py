@@ -120,6 +120,8 @@ class WindowMenus:
                                                  w.labels.choose_labels_export, menu)
         self.pack_import_action = self._action("Import returned &pack…", None,
                                                lambda: w.packs.choose_import(), menu)
+        self.repair_action = self._action("&Repair lines written with str()…", None,
+                                          w.transfer.repair_lines, menu)
         menu.addSeparator()
         self.user_action = self._action("Change &user…", None, w.choose_user, menu)
         menu.addSeparator()
@@ -193,7 +195,8 @@ class WindowMenus:
     def pack_locked(self) -> list[QAction]:
         """What an annotation pack does not allow (only labels change in a pack)."""
         return [self.import_action, self.export_action, self.labels_import_action,
-                self.labels_export_action, self.pack_import_action, self.schema_action,
+                self.labels_export_action, self.pack_import_action, self.repair_action,
+                self.schema_action,
                 self.batch_action, self.pack_export_action, self.packs_action,
                 self.scan_action, self.pii_action, self.similar_action,
                 *self.review_actions.values()]

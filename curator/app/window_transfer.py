@@ -2,21 +2,57 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QFileDialog
 
 from curator.app.import_summary import ImportSummaryDialog, import_total
 from curator.app.jobs import JobRunner
+from curator.app.operations import Submit
 from curator.app.shell import Shell
 from curator.app.widgets import ask
 from curator.core.ingest import import_files
+from curator.core.ingest.repair import RepairReport, repair_python_literals, undo_repair
+from curator.core.jobs import run_job
+from curator.core.store import Store
 from curator.core.text import plural
 
 if TYPE_CHECKING:
     from curator.app.export_dialog import ExportDialog
+
+
+class RepairCommand(QUndoCommand):
+    """A repair that has run; undo makes the lines unreadable again, redo repairs anew."""
+
+    def __init__(self, submit: Submit, report: RepairReport, actor: str,
+                 on_change: Callable[[], None]) -> None:
+        super().__init__(f"Repair {plural(report.repaired, 'line')}")
+        self.submit, self.report, self.actor, self.on_change = submit, report, actor, on_change
+        self.first = True                   # pushed after the repair ran: nothing to redo
+
+    def redo(self) -> None:
+        if self.first:
+            self.first = False
+            return
+        actor = self.actor
+
+        def again(store: Store) -> RepairReport:
+            return run_job(repair_python_literals(store, actor))
+
+        self.submit("Repairing lines", again, self._done, None)
+
+    def _done(self, report: RepairReport) -> None:
+        self.report = report
+        self.on_change()
+
+    def undo(self) -> None:
+        undo, actor = self.report.undo, self.actor
+        self.submit("Undo: repair lines", lambda s: undo_repair(s, undo, actor),
+                    lambda _: self.on_change(), None)
 
 
 def project_beside(path: Path) -> Path:
@@ -45,6 +81,13 @@ class TransferHost(Shell, Protocol):
 
     def open_project(self, path: Path, create: bool = False) -> bool:
         """Open (or create) a project."""
+
+    @property
+    def undo_stack(self) -> QUndoStack:
+        """The window's undo history."""
+
+    def after_change(self) -> None:
+        """A change was saved: refresh the rows, the record shown and the counts."""
 
 
 class TransferController(QObject):
@@ -102,6 +145,33 @@ class TransferController(QObject):
             self.summary.close()
         self.summary = ImportSummaryDialog(report, w.window())
         self.summary.show()
+
+    def repair_lines(self) -> None:
+        """File → Repair lines: lines written with Python's str() become records."""
+        w = self.window
+        if w.blocks("Repairing lines"):
+            return
+        if w.store is None:
+            w.show_error("Open a project first (File → Open project).")
+            return
+        actor = w.annotator
+        w.submit("Repairing lines", lambda s: repair_python_literals(s, actor),
+                 self._repaired)
+
+    def _repaired(self, report: RepairReport) -> None:
+        """Say what was repaired (and why the rest was not); the repair undoes."""
+        w = self.window
+        message = (f"Repaired {plural(report.repaired, 'line')} written as Python "
+                   "literals" if report.repaired else
+                   "No line written as a Python literal was found to repair")
+        if report.failed:
+            reasons = "; ".join(f"{n:,} {why}" for why, n in report.reasons.items())
+            message += f"; {plural(report.failed, 'line')} could not be ({reasons})"
+        w.statusBar().showMessage(message + ".", 20000)
+        if report.repaired:
+            w.undo_stack.push(RepairCommand(w.submit_op, report, w.annotator,
+                                            w.after_change))
+            w.after_change()
 
     def choose_imports(self) -> None:
         """Ask which data files to import, and import them."""
