@@ -641,13 +641,18 @@ def findings_job(convs: Sequence[Conversation], analyzer: Analyzer,
                  cache: PiiCache | None = None) -> Job[list[list[FindingDraft]]]:
     """Findings per conversation, all texts of all ``convs`` detected together."""
     refs = [conversation_texts(c) for c in convs]
-    flat = [r.text for rs in refs for r in rs]
-    spans = yield from detect_job(flat, analyzer, cache)
-    out, i = [], 0
-    for rs in refs:
-        out.append(to_findings(rs, spans[i:i + len(rs)], analyzer.has_ner))
-        i += len(rs)
-    return out
+    spans = yield from detect_job([r.text for rs in refs for r in rs], analyzer, cache)
+    return list(findings_per_owner(refs, spans, analyzer.has_ner))
+
+
+def findings_per_owner(refs: Sequence[Sequence[TextRef]], spans: Sequence[list[Span]],
+                       has_ner: bool) -> Iterator[list[FindingDraft]]:
+    """The findings of each owner's texts, from the spans of all texts in one flat list
+    (every owner's texts in order: how :func:`detect_job` is fed)."""
+    i = 0
+    for owned in refs:
+        yield to_findings(owned, spans[i:i + len(owned)], has_ner)
+        i += len(owned)
 
 
 def findings_for_conversations(convs: Sequence[Conversation], analyzer: Analyzer,
@@ -711,10 +716,8 @@ def pii_scan(store: Any, cache: PiiCache | None = None,
     tiers: dict[str, int] = {}
     items: list[tuple[int | None, FindingDraft]] = []
     suppressed = 0
-    i = 0
-    for record_id, refs in owners:
-        drafts = to_findings(refs, spans[i:i + len(refs)], analyzer.has_ner)
-        i += len(refs)
+    per_record = findings_per_owner([refs for _, refs in owners], spans, analyzer.has_ner)
+    for (record_id, _), drafts in zip(owners, per_record, strict=True):
         for d in drafts:
             if d.text is not None and is_allowed(d.text):
                 suppressed += 1
