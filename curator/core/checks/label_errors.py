@@ -55,7 +55,8 @@ from curator.core.conversation import text_hash
 from curator.core.errors import CuratorError
 from curator.core.jobs import Job, Progress
 from curator.core.model import FindingDraft
-from curator.core.store.store import CONVERSATION, Store
+from curator.core.store.browse import conversations
+from curator.core.store.store import Store
 
 KIND = "label_error"
 CODE = "likely_mislabeled"
@@ -94,23 +95,10 @@ class Inputs:
 def read_inputs(store: Store, record_ids: Sequence[int] | None = None) -> Inputs:
     """Records' normalised inputs and final answers (all valid, not-rejected ones)."""
     out = Inputs()
-    where = "valid AND review != 'rejected'"
     wanted = None if record_ids is None else set(record_ids)
-    last = 0
-    while True:
-        rows = store.db.execute(
-            f"SELECT id, {CONVERSATION} FROM records WHERE {where} AND id > ? "
-            "ORDER BY id LIMIT 5000", (last,)).fetchall()
-        if not rows:
-            return out
-        for record_id, text in rows:
+    for rows in conversations(store):
+        for record_id, _key, conv in rows:
             if wanted is not None and record_id not in wanted:
-                continue
-            try:
-                conv = json.loads(text)
-            except (TypeError, ValueError):
-                continue
-            if not isinstance(conv, dict):
                 continue
             parts = sides(conv)
             if not parts.input:
@@ -124,7 +112,7 @@ def read_inputs(store: Store, record_ids: Sequence[int] | None = None) -> Inputs
             out.ids.append(record_id)
             out.texts.append(parts.input)
             out.answers.append(answer)
-        last = rows[-1][0]
+    return out
 
 
 def answer_key(answer: str | None) -> str | None:

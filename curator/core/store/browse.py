@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,3 +195,30 @@ def index_text(store: Store, batch: int = 2000) -> Job[int]:
         done += len(rows)
         yield Progress(done, total, f"indexing text for search: {done:,} of {total:,}")
     return done
+
+
+def conversations(store: Store, include_rejected: bool = False, batch: int = 5000
+                  ) -> Iterator[list[tuple[int, str, dict[str, Any]]]]:
+    """The valid records' conversations, ``batch`` at a time: ``(id, key, conversation)``.
+
+    Rejected records are left out unless ``include_rejected``; a conversation that is not
+    a JSON object is skipped. What the similarity and label-error checks read.
+    """
+    where = "valid" if include_rejected else "valid AND review != 'rejected'"
+    last = 0
+    while True:
+        rows = store.db.execute(
+            f"SELECT id, key, {CONVERSATION} FROM records WHERE {where} AND id > ? "
+            "ORDER BY id LIMIT ?", (last, batch)).fetchall()
+        if not rows:
+            return
+        out = []
+        for record_id, key, text in rows:
+            try:
+                conv = json.loads(text)
+            except (TypeError, ValueError):
+                continue
+            if isinstance(conv, dict):
+                out.append((record_id, key, conv))
+        yield out
+        last = rows[-1][0]

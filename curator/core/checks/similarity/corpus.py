@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from curator.core.checks.similarity.decisions import Details, details
 from curator.core.checks.similarity.texts import Sides, raw_input, sides
-from curator.core.store.store import CONVERSATION, Store
+from curator.core.store.browse import conversations
+from curator.core.store.store import Store
 
 
 @dataclass(slots=True)
@@ -50,26 +50,14 @@ def read_corpus(store: Store, include_rejected: bool = False,
                 on_batch: Callable[[int], None] | None = None) -> Corpus:
     """The valid records of ``store`` (not rejected ones, unless asked), split in sides."""
     corpus = Corpus()
-    where = "valid" if include_rejected else "valid AND review != 'rejected'"
-    last = 0
-    while True:
-        rows = store.db.execute(
-            f"SELECT id, key, {CONVERSATION} FROM records WHERE {where} AND id > ? "
-            "ORDER BY id LIMIT 5000", (last,)).fetchall()
-        if not rows:
-            return corpus
-        for record_id, key, text in rows:
-            try:
-                conv = json.loads(text)
-            except (TypeError, ValueError):
-                continue
-            if isinstance(conv, dict):
-                parts = sides(conv)
-                if parts.input or parts.output:
-                    corpus.add(record_id, key, parts, raw_input(conv))
-        last = rows[-1][0]
+    for rows in conversations(store, include_rejected):
+        for record_id, key, conv in rows:
+            parts = sides(conv)
+            if parts.input or parts.output:
+                corpus.add(record_id, key, parts, raw_input(conv))
         if on_batch:
             on_batch(len(corpus.ids))
+    return corpus
 
 
 def distinct_inputs(corpus: Corpus) -> list[int]:
