@@ -14,6 +14,7 @@ from curator.core.checks.scan import scan
 from curator.core.jobs import Progress, run_job
 from curator.core.store import Store
 from tests.core.test_export import add_labels
+from tests.fakes import text_rng
 
 TOPICS = {
     "billing": "invoice payment refund charge billing",
@@ -36,7 +37,7 @@ class TopicEmbedder:
         self.texts_encoded += len(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            rng = np.random.default_rng(abs(hash(text)) % (2**32))
+            rng = text_rng(text)
             for k, words in enumerate(TOPICS.values()):
                 out[row, k] = sum(text.count(w) for w in words.split())
             out[row, 4:] = rng.normal(scale=0.3, size=self.dim - 4)

@@ -17,37 +17,10 @@ from curator.core.disjoint import DisjointSets
 from curator.core.errors import CuratorError
 from curator.core.jobs import run_job
 from curator.core.store import Store
+from tests.fakes import TableEmbedder
 
 SYSTEM = "You are a helpful support assistant."
 Loader = Callable[..., None]
-
-
-class TableEmbedder:
-    """Vectors chosen by the test: texts containing a key word share its direction.
-
-    ``groups`` maps a word to a group number; a text's vector is its group's axis plus a
-    small text-specific wobble, so texts of one group have cosine ~0.99 and texts of
-    different groups ~0. Texts with no group word get their own random direction.
-    """
-
-    def __init__(self, groups: dict[str, int], dim: int = 64) -> None:
-        self.name = "test-table"
-        self.dim = dim
-        self.groups = groups
-        self.encoded: list[str] = []
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        self.encoded.extend(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            rng = np.random.default_rng(abs(hash(text)) % (2 ** 32))
-            group = next((g for word, g in self.groups.items() if word in text), None)
-            if group is None:
-                out[row] = rng.standard_normal(self.dim)
-            else:
-                out[row, group] = 1.0
-                out[row] += 0.01 * rng.standard_normal(self.dim)
-        return normalise_rows(out)
 
 
 def conv(user: str, assistant: str | None, system: str | None = SYSTEM,

@@ -7,36 +7,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytest
 
 from curator.core.checks import similarity as sim
-from curator.core.checks.embed import normalise_rows
 from curator.core.checks.similarity.decisions import details, differing, verdict
 from curator.core.checks.similarity.grouping import near_groups, tight_groups
 from curator.core.jobs import run_job
 from curator.core.store import Store
+from tests.fakes import TableEmbedder
 
 Loader = Callable[..., None]
-
-
-class TableEmbedder:
-    """Texts containing a key word share its direction (cosine ~0.99); others random."""
-
-    def __init__(self, groups: dict[str, int], dim: int = 64) -> None:
-        self.name, self.dim, self.groups = "test-table", dim, groups
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            rng = np.random.default_rng(abs(hash(text)) % (2 ** 32))
-            group = next((g for word, g in self.groups.items() if word in text), None)
-            if group is None:
-                out[row] = rng.standard_normal(self.dim)
-            else:
-                out[row, group] = 1.0
-                out[row] += 0.01 * rng.standard_normal(self.dim)
-        return normalise_rows(out)
 
 
 def conv(user: str, assistant: str, id_: str) -> dict[str, Any]:
