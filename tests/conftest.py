@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +54,18 @@ def do_import(store: Store):  # type: ignore[no-untyped-def]
         return run_job(import_files(store, list(paths), fmt))
 
     return _import
+
+
+@pytest.fixture
+def load(write, do_import):  # type: ignore[no-untyped-def]
+    """Import conversations (dicts) as a new JSONL file each call."""
+    counter = iter(range(1000))
+
+    def _load(*convs: dict[str, Any]) -> None:
+        name = f"part{next(counter)}.jsonl"
+        do_import(write(name, "".join(json.dumps(c) + "\n" for c in convs)))
+
+    return _load
 
 
 

@@ -26,9 +26,10 @@ from curator.core.jobs import run_job
 from curator.core.labeling import packs
 from curator.core.labeling.assignment import add_annotator, create_batch
 from curator.core.labeling.labels import field_labels, set_label
-from curator.core.labeling.packs import PackImportReport, PackRefused, export_pack, import_pack
+from curator.core.labeling.packs import PackImportReport, PackRefused, import_pack
 from curator.core.store import Store
 from curator.core.text import printable
+from tests.core.test_packs import hand_out, merge
 
 
 @pytest.fixture
@@ -45,22 +46,16 @@ def temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def hand_out(project: Path, annotator: str, folder: Path, batch: str | None = "round1"
-             ) -> Path:
-    pack = folder / f"{annotator}.curatorpack"
-    with Store.open(project) as store:
-        run_job(export_pack(store, pack, annotator, batch, actor="coord"))
-    return pack
+def first_of_round1(store: Store) -> int:
+    """The first record the batch "round1" assigns."""
+    return int(store.db.execute(
+        "SELECT MIN(record_id) FROM assignments WHERE batch_id = (SELECT id FROM batches "
+        "WHERE name = 'round1')").fetchone()[0])
 
 
 def pack_ids(pack: Path) -> list[int]:
     with sqlite3.connect(pack) as db:
         return [r for (r,) in db.execute("SELECT id FROM records ORDER BY id")]
-
-
-def merge(project: Path, *pack_files: Path) -> list[PackImportReport]:
-    with Store.open(project) as store:
-        return [run_job(import_pack(store, p, actor="coord")) for p in pack_files]
 
 
 def intents(project: Path) -> dict[int, dict[str, Any]]:
@@ -318,9 +313,7 @@ def test_a_pack_clock_far_ahead_does_not_beat_a_later_correction(project: Path,
 def test_a_change_in_the_pack_is_merged_whatever_its_clock_says(project: Path,
                                                                tmp_path: Path) -> None:
     with Store.open(project) as store:
-        record = store.db.execute(
-            "SELECT MIN(record_id) FROM assignments WHERE batch_id = (SELECT id FROM batches "
-            "WHERE name = 'round1')").fetchone()[0]
+        record = first_of_round1(store)
         set_label(store, record, "intent", "alice", "account")
     pack = hand_out(project, "alice", tmp_path)
     with Store.open(pack) as store:
@@ -334,9 +327,7 @@ def test_a_change_in_the_pack_is_merged_whatever_its_clock_says(project: Path,
 def test_an_untouched_label_carried_out_does_not_undo_a_correction(project: Path,
                                                                   tmp_path: Path) -> None:
     with Store.open(project) as store:
-        record = store.db.execute(
-            "SELECT MIN(record_id) FROM assignments WHERE batch_id = (SELECT id FROM batches "
-            "WHERE name = 'round1')").fetchone()[0]
+        record = first_of_round1(store)
         set_label(store, record, "intent", "alice", "account")
     pack = hand_out(project, "alice", tmp_path)
     with Store.open(project) as store:

@@ -37,17 +37,6 @@ def conv(user: str, assistant: str | None, system: str | None = SYSTEM,
     return out
 
 
-@pytest.fixture
-def load(write, do_import):  # type: ignore[no-untyped-def]
-    counter = iter(range(1000))
-
-    def _load(*convs: dict[str, Any]) -> None:
-        name = f"part{next(counter)}.jsonl"
-        do_import(write(name, "".join(json.dumps(c) + "\n" for c in convs)))
-
-    return _load
-
-
 def scan(store: Store, embedder: Any, **kwargs: Any) -> dict[str, Any]:
     return run_job(sim.similarity_scan(store, embedder, **kwargs))
 

@@ -3,7 +3,6 @@ without chaining, and a reason per group."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +11,8 @@ import pytest
 from curator.core.checks import similarity as sim
 from curator.core.checks.similarity.decisions import details, differing, verdict
 from curator.core.checks.similarity.grouping import near_groups, tight_groups
-from curator.core.jobs import run_job
 from curator.core.store import Store
+from tests.core.test_similarity import by_key, scan
 from tests.fakes import TableEmbedder
 
 Loader = Callable[..., None]
@@ -23,24 +22,6 @@ def conv(user: str, assistant: str, id_: str) -> dict[str, Any]:
     return {"id": id_, "messages": [{"role": "system", "content": "Be helpful."},
                                     {"role": "user", "content": user},
                                     {"role": "assistant", "content": assistant}]}
-
-
-@pytest.fixture
-def load(write, do_import):  # type: ignore[no-untyped-def]
-    counter = iter(range(1000))
-
-    def _load(*convs: dict[str, Any]) -> None:
-        name = f"part{next(counter)}.jsonl"
-        do_import(write(name, "".join(json.dumps(c) + "\n" for c in convs)))
-    return _load
-
-
-def scan(store: Store, embedder: Any, **kwargs: Any) -> dict[str, Any]:
-    return run_job(sim.similarity_scan(store, embedder, **kwargs))
-
-
-def by_key(store: Store, kind: str) -> dict[str, dict[str, Any]]:
-    return {f["record"]: f for f in store.findings(kind=kind)}
 
 
 # -- no chaining ---------------------------------------------------------------------
