@@ -45,7 +45,7 @@ from curator.app.window_menus import WindowMenus
 from curator.app.window_projects import ProjectController
 from curator.app.window_records import RecordsController
 from curator.app.window_transfer import TransferController
-from curator.core.checks.models import ModelCache
+from curator.core.checks.models import ModelCache, shared_models
 from curator.core.errors import CuratorError
 from curator.core.identity import current_actor
 from curator.core.jobs import Progress
@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self.project: Path | None = None
         self.store: Store | None = None
         #: The embedding model and the PII analyzer, each loaded once per window.
-        self.models = models or ModelCache()
+        self.models = models or shared_models()
         #: The one writer: changes and long jobs, in order.
         self.runner = JobRunner(self)
         self.runner.session = uuid.uuid4().hex

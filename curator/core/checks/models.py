@@ -1,8 +1,9 @@
 """The heavy models a session loads once: the sentence embedder and the PII analyzer.
 
-Loading all-MiniLM-L6-v2 or a spaCy pipeline takes seconds, so a long-lived front end
-(the window) keeps one :class:`ModelCache` and every scan it runs asks it. Tests hand in
-small fakes through the constructor.
+Loading all-MiniLM-L6-v2 or a spaCy pipeline takes seconds, so a process keeps one
+:class:`ModelCache` (:func:`shared_models`): the window's scans and every export that
+redacts ask it, and each model is loaded once. Tests hand in small fakes through the
+constructor.
 """
 
 from __future__ import annotations
@@ -65,3 +66,16 @@ def _pii_key(settings: PiiSettings | None) -> Any:
     from curator.core.checks.pii import PiiSettings
 
     return (settings or PiiSettings()).model_copy(update={"allow_list": []})
+
+
+_SHARED: ModelCache | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_models() -> ModelCache:
+    """The process's model cache (created on first use)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = ModelCache()
+        return _SHARED

@@ -22,10 +22,10 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from curator.core.checks.models import shared_models
 from curator.core.checks.pii import (
     Analyzer,
     allowed,
-    build_analyzer,
     detect_job,
     redacted_by_default,
     settings_from_store,
@@ -211,30 +211,21 @@ def map_agreement(agreement: dict[str, Any], visit: Visit) -> dict[str, Any]:
 
 # -- the analyzer ----------------------------------------------------------------------------
 
-#: One analyzer per process, reused: loading spaCy and Presidio takes seconds.
-_SHARED: dict[str, tuple[Analyzer, list[str]]] = {}
 #: spaCy pipelines are not safe to share between threads (an export job and the export
 #: dialog's preview may run at once): one analysis at a time.
 _LOCK = threading.RLock()
 
 
 def shared_analyzer(store: Store) -> tuple[Analyzer, list[str]]:
-    """The analyzer for the project's PII settings, built once per process."""
-    settings = settings_from_store(store)
-    key = settings.model_dump_json(exclude={"allow_list"})
-    with _LOCK:
-        if key not in _SHARED:
-            try:
-                built = build_analyzer(settings)
-            except ImportError as exc:
-                raise CuratorError(
-                    f"Personal data cannot be checked ({exc.name or exc} is missing), so "
-                    "nothing was exported with redaction. Reinstall Curator, or export with "
-                    "PII mode keep or exclude.") from None
-            _SHARED.clear()              # settings changed: keep only the current one
-            _SHARED[key] = built
-        analyzer, warnings = _SHARED[key]
-    return analyzer, list(warnings)
+    """The analyzer for the project's PII settings, from the process's model cache (the
+    one the window's scans use: loaded once)."""
+    try:
+        return shared_models().pii_analyzer(settings_from_store(store))
+    except ImportError as exc:
+        raise CuratorError(
+            f"Personal data cannot be checked ({exc.name or exc} is missing), so "
+            "nothing was exported with redaction. Reinstall Curator, or export with "
+            "PII mode keep or exclude.") from None
 
 
 class PiiFinder:
