@@ -1,6 +1,7 @@
 """Take the screenshots in docs/ of the real window on the demo project, at two sizes.
 
     .venv/bin/python docs/screenshots.py            # both sizes, each under its own Xvfb
+    .venv/bin/python docs/screenshots.py --only pii --out /tmp/shots   # one scene, to look
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots.py --here
 
 Each run under a real X server (Xvfb) fills the screen with the window, as a user with a
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
@@ -72,11 +73,37 @@ def show_dialog(camera: Camera, dialog: QWidget) -> None:
     camera.settle(1.0)
 
 
-def take_all(camera: Camera, tmp: Path) -> None:
-    window, settle, shoot = camera.window, camera.settle, camera.shoot
+Scene = Callable[[Camera, Path, Path], None]
+SCENES: list[tuple[tuple[str, ...], Scene]] = []
+
+
+def scene(*names: str) -> Callable[[Scene], Scene]:
+    """Register a scene: a function of (camera, demo project, temporary folder) that
+    takes the screenshots ``names``; ``--only NAME`` runs the scenes that take NAME."""
+    def register(function: Scene) -> Scene:
+        SCENES.append((names, function))
+        return function
+    return register
+
+
+def take_all(camera: Camera, tmp: Path, only: set[str] | None = None) -> None:
+    """Build the demo project, then run every scene (or those taking a name in ``only``)
+    in the order they are registered; each scene leaves the window on the demo project."""
     project, _ = build_demo(tmp / "demo.curator", run_job)
-    window.open_project(project)
-    settle()
+    for names, function in SCENES:
+        if only is None or only & set(names):
+            camera.window.open_project(project)
+            camera.settle()
+            function(camera, project, tmp)
+    missing = (only or set()) - {name for names, _ in SCENES for name in names}
+    if missing:
+        raise SystemExit(f"no scene takes: {', '.join(sorted(missing))}")
+
+
+@scene("records", "findings", "invalid", "dashboard", "pii", "pii-record", "duplicates",
+       "labelling", "agreement", "adjudication", "export")
+def take_workbench(camera: Camera, project: Path, tmp: Path) -> None:
+    window, settle, shoot = camera.window, camera.settle, camera.shoot
     keys = [(window.model.row_data(r) or {}).get("key")
             for r in range(window.model.rowCount())]
     window.select_row(keys.index("acme-tool-1"))
@@ -123,10 +150,9 @@ def take_all(camera: Camera, tmp: Path) -> None:
     settle(1.5)
     shoot("export", dialog)
     dialog.close()
-    take_packs(camera, project, tmp)
-    take_getting_started(camera, tmp)
 
 
+@scene("pack", "packs")
 def take_packs(camera: Camera, project: Path, tmp: Path) -> None:
     """An annotation pack: handed out to alice, opened in her Curator, merged back."""
     from curator.core.labeling.labels import set_label
@@ -159,7 +185,8 @@ def take_packs(camera: Camera, project: Path, tmp: Path) -> None:
     packs.close()
 
 
-def take_getting_started(camera: Camera, tmp: Path) -> None:
+@scene("fields", "import")
+def take_getting_started(camera: Camera, project: Path, tmp: Path) -> None:
     """A new project: its empty Fields and guidelines, and an import's summary."""
     from curator.app.label_setup import SchemaDialog
 
@@ -189,7 +216,7 @@ def take_getting_started(camera: Camera, tmp: Path) -> None:
     settle()
 
 
-def take_here(out: Path) -> int:
+def take_here(out: Path, only: set[str] | None = None) -> int:
     app = application()
     screen = QGuiApplication.primaryScreen().availableGeometry()
     with tempfile.TemporaryDirectory() as name:
@@ -200,7 +227,7 @@ def take_here(out: Path) -> int:
         window.show()
         camera = Camera(app, window, out)
         camera.settle()
-        take_all(camera, tmp)
+        take_all(camera, tmp, only)
         sizes: dict[str, Any] = {"screen": [screen.width(), screen.height()],
                                  "window": [window.frameGeometry().width(),
                                             window.frameGeometry().height()]}
@@ -216,14 +243,19 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=DOCS, help="where to write them")
     parser.add_argument("--size", action="append", default=[],
                         help="WIDTHxHEIGHT of the screen (repeatable; default: both sizes)")
+    parser.add_argument("--only", action="append", default=[],
+                        help="take only the scenes that take this screenshot NAME "
+                             "(repeatable; default: all)")
     args = parser.parse_args()
+    only = set(args.only) or None
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.size] or SIZES
     args.out.mkdir(parents=True, exist_ok=True)
     if args.here:
-        return take_here(args.out)
+        return take_here(args.out, only)
     for width, height in sizes:
         subprocess.run(["xvfb-run", "-a", "-s", f"-screen 0 {width}x{height}x24",
-                        sys.executable, __file__, "--here", "--out", str(args.out)],
+                        sys.executable, __file__, "--here", "--out", str(args.out),
+                        *(f"--only={name}" for name in sorted(only or ()))],
                        check=True, env={**os.environ, "QT_QPA_PLATFORM": "xcb"})
     return 0
 
