@@ -67,7 +67,7 @@ def source_shape(obj: Any) -> str | None:
     return "trl_implicit"
 
 
-def is_preference(conv: Any) -> bool:
+def is_preference(conv: Any) -> TypeGuard[dict[str, Any]]:
     """Whether a canonical conversation is a preference record."""
     return isinstance(conv, dict) and CHOSEN in conv
 
@@ -95,6 +95,18 @@ def swap(conv: dict[str, Any]) -> dict[str, Any]:
     out = dict(conv)
     out[CHOSEN], out[REJECTED] = conv.get(REJECTED), conv.get(CHOSEN)
     return out
+
+
+def with_output_text(conv: dict[str, Any], rank: int, index: int, text: str
+                     ) -> dict[str, Any]:
+    """A copy of ``conv`` whose completion ``rank`` (0 = preferred) has message ``index``'s
+    content replaced by ``text`` (an edit of one answer, saved as a revision)."""
+    key = OUTPUT_KEYS[rank]
+    side = [dict(m) if isinstance(m, dict) else m for m in outputs(conv)[rank]]
+    if not 0 <= index < len(side) or not isinstance(side[index], dict):
+        raise IndexError(f"{key} has no message {index + 1}")
+    side[index]["content"] = text
+    return {**conv, key: side}
 
 
 def side_text(output: Any) -> str:

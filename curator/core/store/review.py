@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from curator.core import preference
 from curator.core.conversation import conversation_hashes
 from curator.core.errors import CuratorError
 from curator.core.jsontext import compact
@@ -77,6 +78,30 @@ def save_revision(store: Store, record_id: int, conversation: dict[str, Any], ac
              record_id))
         store.log_event(actor, "edit", record_id, {"revision": number, "note": note})
     return int(number)
+
+
+def swap_answers(store: Store, record_ids: Sequence[int], actor: str, note: str = "swap"
+                 ) -> dict[int, int]:
+    """Exchange the preferred and non-preferred answers of preference records, each as a
+    new revision (the raw line stays as imported); returns each record's new revision.
+
+    Swapping twice gives the record back as it was, so the undo of a swap is a swap.
+    Refused, with nothing changed, when a record is not a readable preference pair.
+    """
+    done: dict[int, int] = {}
+    with store.atomic():
+        for rid in record_ids:
+            row = store.db.execute(f"SELECT key, {CONVERSATION} FROM records WHERE id = ?",
+                                   (rid,)).fetchone()
+            if row is None:
+                raise CuratorError("That record no longer exists.")
+            conv = json.loads(row[1]) if row[1] else None
+            if not preference.is_preference(conv):
+                raise CuratorError(f"{row[0]} is not a preference pair (a chosen and a "
+                                   "rejected answer), so there is nothing to swap. "
+                                   "Nothing was changed.")
+            done[rid] = save_revision(store, rid, preference.swap(conv), actor, note)
+    return done
 
 
 def _token_count(conversation: dict[str, Any]) -> int:
