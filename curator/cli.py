@@ -228,10 +228,19 @@ def scan(project: str, only: str, profile: str | None, max_tokens: int | None,
 @click.option("--kind", help="Only findings of this kind (schema, pii, duplicate ...).")
 @click.option("--status", type=click.Choice(["open", "dismissed", "resolved"]),
               help="Only findings with this status.")
+@click.option("--group", is_flag=True,
+              help="Personal data only: one entry per distinct text and type, with its "
+                   "counts and finding ids, riskiest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @reports_errors
-def findings(project: str, kind: str | None, status: str | None, as_json: bool) -> None:
+def findings(project: str, kind: str | None, status: str | None, group: bool,
+             as_json: bool) -> None:
     """List the problems found in PROJECT."""
+    if group:
+        if kind not in (None, "pii"):
+            raise click.UsageError("--group groups personal data: use it with --kind pii.")
+        _pii_groups(project, status, as_json)
+        return
     with open_store(project) as store:
         items = store.findings(kind=kind, status=status)
     if as_json:
@@ -241,6 +250,22 @@ def findings(project: str, kind: str | None, status: str | None, as_json: bool) 
         where = item["record"] or "(dataset)"
         click.echo(f"{where}\t{item['severity']}\t{item['code']}\t{item['description']}")
     click.echo(plural(len(items), "finding"), err=True)
+
+
+def _pii_groups(project: str, status: str | None, as_json: bool) -> None:
+    """``findings --group``: the personal-data queue as the window shows it."""
+    from curator.core.store.findings import pii_groups
+
+    with open_store(project) as store:
+        groups = pii_groups(store, "all", status=status)
+    if as_json:
+        emit(groups)
+        return
+    for g in groups:
+        click.echo(f"{g['tier'] or '-'}\t{g['code']}\t{g['spans']:,} in "
+                   f"{plural(g['records'], 'record')}\t{g['text']}")
+    click.echo(f"{plural(len(groups), 'group')} of "
+               f"{plural(sum(g['spans'] for g in groups), 'span')}", err=True)
 
 
 @cli.command()

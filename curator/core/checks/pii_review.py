@@ -17,7 +17,7 @@ from typing import Any
 from curator.core.checks.pii import allow_key, settings_from_store
 from curator.core.conversation import part_text, part_text_key
 from curator.core.errors import CuratorError
-from curator.core.store.findings import State, restore_status, set_status
+from curator.core.store.findings import State, finding, restore_status, set_status
 from curator.core.store.review import save_revision
 from curator.core.store.store import CONVERSATION, Store
 
@@ -145,6 +145,19 @@ def allow(store: Store, text: str, actor: str) -> AllowUndo:
     return AllowUndo(text, added, states)
 
 
+def allow_all(store: Store, texts: Sequence[str], actor: str) -> list[AllowUndo]:
+    """:func:`allow` for several texts at once (several groups of the queue), as one
+    transaction: one step to undo with :func:`undo_allow_all`."""
+    with store.atomic():
+        return [allow(store, text, actor) for text in texts]
+
+
+def undo_allow_all(store: Store, undos: Sequence[AllowUndo], actor: str) -> None:
+    with store.atomic():
+        for undo in reversed(undos):
+            undo_allow(store, undo, actor)
+
+
 def undo_allow(store: Store, undo: AllowUndo, actor: str) -> None:
     with store.atomic():
         if undo.added:
@@ -158,6 +171,61 @@ def undo_allow(store: Store, undo: AllowUndo, actor: str) -> None:
 
 def allow_list(store: Store) -> list[str]:
     return list(settings_from_store(store).allow_list)
+
+
+# -- occurrences of a group of the queue -------------------------------------------------
+
+
+def occurrences(store: Store, finding_ids: Sequence[int], limit: int = 200,
+                context: int = 48) -> list[dict[str, Any]]:
+    """Where the findings are (a group of the queue, see ``findings.pii_groups``): for
+    each, in record order, the finding (as ``findings.finding`` gives it) and a
+    ``snippet`` of its message, the span with ``context`` characters each side. At most
+    ``limit`` of them (a group of 500 spans is decided at once, not read through)."""
+    if not finding_ids:
+        return []
+    ids = sorted(set(finding_ids))
+    rows: list[dict[str, Any]] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows.extend({"id": r[0], "record_id": r[1], "message": r[2], "part": r[3]}
+                    for r in store.db.execute(
+                        f"SELECT id, record_id, message_index, json_extract(detail, "
+                        f"'$.part') FROM findings WHERE id IN ({marks})", chunk))
+    rows.sort(key=lambda r: (r["record_id"] or 0, r["message"] or 0, r["id"]))
+    out = []
+    for row in rows[:limit]:
+        item = finding(store, row["id"])
+        item["before"], item["after"] = _context(store, item, row["part"], context)
+        item["snippet"] = f"{item['before']}{item['text'] or ''}{item['after']}"
+        out.append(item)
+    return out
+
+
+def _context(store: Store, item: dict[str, Any], part: int | None, context: int
+             ) -> tuple[str, str]:
+    """The text before and after the span in its message (``context`` characters each,
+    white space run together, … where cut); empty when the message changed since."""
+    found = store.db.execute(f"SELECT {CONVERSATION} FROM records WHERE id = ?",
+                             (item["record_id"],)).fetchone()
+    text = None
+    if found is not None and found[0] is not None and item.get("message") is not None:
+        text = _get_text(json.loads(found[0]), int(item["message"]), part)
+    start, end = item.get("start"), item.get("end")
+    if text is None or start is None or end is None or text[start:end] != item.get("text"):
+        return "", ""
+
+    def flat(piece: str) -> str:
+        return " ".join(piece.split()) if piece.strip() else ""
+
+    before, after = flat(text[max(0, start - context):start]), flat(text[end:end + context])
+    if before and text[start - 1].isspace():
+        before += " "
+    if after and text[end].isspace():
+        after = " " + after
+    return (("…" if start > context else "") + before,
+            after + ("…" if end + context < len(text) else ""))
 
 
 # -- redaction in a record -----------------------------------------------------------------

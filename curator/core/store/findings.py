@@ -112,6 +112,26 @@ def restore_status(store: Store, states: dict[int, State], actor: str) -> None:
                 "after": {"status": state[0], "confirmed": state[3]}, "undo": True})
 
 
+#: The queues' filters (SQL on ``findings f``), by the ``show`` value.
+_SHOW = {
+    "to-review": "f.status = 'open' AND NOT COALESCE(json_extract(f.detail, "
+                 "'$.confirmed'), 0)",
+    "open": "f.status = 'open'",
+    "closed": "f.status != 'open'",
+    "all": "1",
+}
+
+
+def of_field(store: Store, kind: str, record_id: int, fld: str, status: str | None = None
+             ) -> list[int]:
+    """Findings of ``kind`` on one record whose ``detail.field`` is ``fld`` (e.g. the
+    likely label errors of a label field), of one status when given."""
+    return [int(r[0]) for r in store.db.execute(
+        "SELECT id FROM findings WHERE kind = ? AND record_id = ? AND "
+        "json_extract(detail, '$.field') = ? AND (? IS NULL OR status = ?) ORDER BY id",
+        (kind, record_id, fld, status, status))]
+
+
 def queue(store: Store, kind: str, show: str = "to-review", limit: int | None = None
           ) -> list[dict[str, Any]]:
     """Findings of ``kind`` for a review queue, in record order.
@@ -119,13 +139,7 @@ def queue(store: Store, kind: str, show: str = "to-review", limit: int | None = 
     ``show``: ``to-review`` (open, not confirmed), ``open`` (incl. confirmed),
     ``closed`` (dismissed or resolved) or ``all``.
     """
-    where = {
-        "to-review": "f.status = 'open' AND NOT COALESCE(json_extract(f.detail, "
-                     "'$.confirmed'), 0)",
-        "open": "f.status = 'open'",
-        "closed": "f.status != 'open'",
-        "all": "1",
-    }.get(show)
+    where = _SHOW.get(show)
     if where is None:
         raise CuratorError(f"Unknown queue filter {show!r}.")
     sql = ('SELECT f.id, f.record_id, r.key, f.kind, f.code, f.severity, f.description, '
@@ -146,3 +160,61 @@ def queue_counts(store: Store, kind: str) -> dict[str, int]:
         "COALESCE(SUM(status = 'resolved'), 0) FROM findings WHERE kind = ?",
         (kind,)).fetchone()
     return {"to_review": row[0], "confirmed": row[1], "dismissed": row[2], "resolved": row[3]}
+
+
+#: Risk order of PII tiers (see checks/pii_quality.tier): the queue shows identifiers
+#: first. Findings from before tiers existed (no ``detail.tier``) come last.
+TIER_ORDER = ("identifier", "contextual", "public")
+_TIER_RANK = ("CASE json_extract(f.detail, '$.tier') WHEN 'identifier' THEN 0 "
+              "WHEN 'contextual' THEN 1 WHEN 'public' THEN 2 ELSE 3 END")
+SEVERITIES = ("info", "warning", "error")
+
+
+def pii_groups(store: Store, show: str = "to-review", status: str | None = None
+               ) -> list[dict[str, Any]]:
+    """The PII queue grouped: one entry per distinct (text, entity type), riskiest first.
+
+    Decide once: a name in a system prompt repeated in 500 records is one group of 500
+    spans. Each group has ``text``, ``code`` (entity type), ``tier`` (the riskiest of
+    its spans), ``tiers`` ({tier: spans}), ``severity``, ``spans``, ``records``,
+    ``score`` (highest), ``note`` (set when some of its texts were not checked for names,
+    not being English), ``status`` ({to_review, confirmed, dismissed, resolved}: spans)
+    and ``ids`` (its findings, to act on). ``show`` filters the spans as
+    :func:`queue` does; ``status`` keeps only findings with that status. Order: tier
+    (identifier, contextual, public), then most spans, then highest score.
+    """
+    where = _SHOW.get(show)
+    if where is None:
+        raise CuratorError(f"Unknown queue filter {show!r}.")
+    if status is not None and status not in STATUSES:
+        raise CuratorError(f"Unknown finding status {status!r}.")
+    confirmed = "COALESCE(json_extract(f.detail, '$.confirmed'), 0)"
+    rows = store.db.execute(
+        f"SELECT f.text, f.code, MIN({_TIER_RANK}) AS rank, COUNT(*) AS spans, "
+        "COUNT(DISTINCT f.record_id), MAX(json_extract(f.detail, '$.score')) AS score, "
+        "MAX(json_extract(f.detail, '$.note')), group_concat(f.id), "
+        "group_concat(COALESCE(json_extract(f.detail, '$.tier'), '')), "
+        f"SUM(f.status = 'open' AND NOT {confirmed}), "
+        f"SUM(f.status = 'open' AND {confirmed}), SUM(f.status = 'dismissed'), "
+        "SUM(f.status = 'resolved'), MAX(CASE f.severity WHEN 'error' THEN 2 "
+        "WHEN 'warning' THEN 1 ELSE 0 END) "
+        f"FROM findings f WHERE f.kind = 'pii' AND {where} "
+        "AND (? IS NULL OR f.status = ?) GROUP BY f.text, f.code "
+        "ORDER BY rank, spans DESC, score DESC, f.code, f.text", (status, status))
+    groups = []
+    for (text, code, rank, spans, records, score, note, ids, tiers, to_review, confirmed_n,
+         dismissed, resolved, severity) in rows:
+        tier_counts: dict[str, int] = {}
+        for tier in str(tiers or "").split(","):
+            if tier:
+                tier_counts[tier] = tier_counts.get(tier, 0) + 1
+        groups.append({
+            "text": text, "code": code,
+            "tier": TIER_ORDER[rank] if rank < len(TIER_ORDER) else None,
+            "tiers": {t: tier_counts[t] for t in TIER_ORDER if t in tier_counts},
+            "severity": SEVERITIES[severity], "spans": spans, "records": records,
+            "score": score, "note": note,
+            "status": {"to_review": to_review, "confirmed": confirmed_n,
+                       "dismissed": dismissed, "resolved": resolved},
+            "ids": sorted(int(i) for i in str(ids).split(","))})
+    return groups
