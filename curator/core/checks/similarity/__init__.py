@@ -80,7 +80,7 @@ from curator.core.checks.similarity.job import label_contradictions, similarity_
 from curator.core.checks.similarity.search import forget_search, full_search, search_inputs
 from curator.core.checks.similarity.texts import Sides, normalise, short_answer, sides
 from curator.core.checks.similarity.vectors import embed_texts
-from curator.core.checks.similarity.words import count_of, groups_summary
+from curator.core.checks.similarity.words import count_of, group_reason, groups_summary
 from curator.core.checks.similarity_search import Pairs
 from curator.core.conversation import text_hash
 
@@ -107,6 +107,7 @@ __all__ = [
     "embed_texts",
     "forget_search",
     "full_search",
+    "group_reason",
     "groups_summary",
     "keep_one",
     "label_contradictions",

@@ -20,7 +20,7 @@ from curator.core.checks.similarity.decisions import PairRules, label_conflict
 from curator.core.checks.similarity.grouping import (
     Figure,
     contradiction_groups,
-    near_groups,
+    led_near_groups,
 )
 from curator.core.checks.similarity.search import at_least, full_search
 from curator.core.checks.similarity.vectors import Gather, side_vectors
@@ -34,6 +34,9 @@ class Analysis:
     exact: list[list[int]] = field(default_factory=list)        # record positions
     near: list[list[int]] = field(default_factory=list)
     contradictions: list[list[int]] = field(default_factory=list)
+    #: each near and contradiction group's representative (the position it formed around)
+    near_leaders: list[int] = field(default_factory=list)
+    contradiction_leaders: list[int] = field(default_factory=list)
     #: per contradiction cluster: position -> positions it conflicts with, and figures
     conflicts: list[dict[int, set[int]]] = field(default_factory=list)
     conflict_detail: list[dict[str, Any]] = field(default_factory=list)
@@ -91,10 +94,13 @@ def analyse(corpus: Corpus, vectors: np.ndarray, config: Mapping[str, Any],
     decided = _decide(corpus, vout, has_out.tolist(), PairRules.of(config, kinds), labels,
                       rep, records_of, group_pairs)
     if "duplicates" in kinds:
-        result.near = near_groups(rep, decided.near)
+        for leader, members in led_near_groups(rep, decided.near):
+            result.near_leaders.append(leader)
+            result.near.append(members)
     if "contradictions" in kinds:
         for group in contradiction_groups(rep, decided.conflicts, decided.same):
             result.contradictions.append(group.members)
+            result.contradiction_leaders.append(group.leader)
             result.conflicts.append(group.conflicts)
             result.conflict_reasons.append(group.reasons)
             result.conflict_detail.append(group.detail)

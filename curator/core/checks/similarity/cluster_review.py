@@ -1,6 +1,8 @@
 """Reviewing stored clusters: list them, show one side by side, keep one, dismiss one.
 
-What the duplicates view and the operations read and do with the clusters a scan wrote.
+What the duplicates view and the operations read and do with the clusters a scan wrote:
+each group with its reason in words (:func:`~.words.group_reason`), its representative
+and each member's similarity to it, and where the details it differs in are.
 """
 
 from __future__ import annotations
@@ -9,14 +11,17 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from curator.core.checks.similarity.decisions import detail_spans
 from curator.core.checks.similarity.texts import raw_input, raw_output, system_text
+from curator.core.checks.similarity.words import group_reason
 from curator.core.errors import CuratorError
 from curator.core.store.store import CONVERSATION, Store, now
 
 
 def clusters(store: Store, kinds: Sequence[str] = ("exact", "near", "contradiction"),
              include_resolved: bool = True) -> list[dict[str, Any]]:
-    """Clusters of ``kinds``, largest first: id, kind, size, open findings, a preview."""
+    """Clusters of ``kinds``, largest first: id, kind, size, open findings, a preview,
+    the stored ``detail`` and the group's ``reason`` in words."""
     marks = ",".join("?" * len(kinds))
     rows = store.db.execute(
         f"SELECT c.id, c.kind, c.size, c.detail, "
@@ -34,14 +39,23 @@ def clusters(store: Store, kinds: Sequence[str] = ("exact", "near", "contradicti
     for cluster_id, kind, size, detail, open_findings, preview in rows:
         if not include_resolved and not open_findings:
             continue
-        out.append({"id": cluster_id, "kind": kind, "size": size,
-                    "detail": json.loads(detail) if detail else {},
+        figures = json.loads(detail) if detail else {}
+        out.append({"id": cluster_id, "kind": kind, "size": size, "detail": figures,
+                    "reason": group_reason(kind, figures),
                     "open": open_findings, "preview": preview or ""})
     return out
 
 
 def cluster_detail(store: Store, cluster_id: int) -> dict[str, Any]:
-    """One cluster with its members' conversations, review states and findings."""
+    """One cluster with its members' conversations, review states and findings.
+
+    Also its ``reason`` in words, its ``representative`` (record id; groups stored
+    before it was kept: the first member) and the details it ``differs`` in. Members
+    come representative first, then by record id; each has ``representative`` (bool),
+    ``to_representative`` (its similarity to the representative: 1.0 for the
+    representative and exact copies, None when not stored) and ``differs_spans``
+    ((start, end) of those details in its ``input``).
+    """
     row = store.db.execute("SELECT kind, size, detail FROM clusters WHERE id = ?",
                            (cluster_id,)).fetchone()
     if row is None:
@@ -66,8 +80,24 @@ def cluster_detail(store: Store, cluster_id: int) -> dict[str, Any]:
             "description": finding[1] if finding else None,
             "finding": json.loads(finding[2]) if finding and finding[2] else {},
         })
-    return {"id": cluster_id, "kind": kind, "size": size,
-            "detail": json.loads(detail) if detail else {}, "members": members}
+    figures = json.loads(detail) if detail else {}
+    ids = [m["id"] for m in members]
+    representative = figures.get("representative")
+    if representative not in ids:
+        representative = ids[0] if ids else None
+    members.sort(key=lambda m: m["id"] != representative)      # stable: then by id
+    to_representative = figures.get("to_representative") or {}
+    marks = [word for side in figures.get("differs", []) for word in side]
+    for member in members:
+        is_representative = member["id"] == representative
+        member["representative"] = is_representative
+        member["to_representative"] = (
+            1.0 if is_representative or kind == "exact"
+            else to_representative.get(str(member["id"])))
+        member["differs_spans"] = detail_spans(member["input"], marks) if marks else []
+    return {"id": cluster_id, "kind": kind, "size": size, "detail": figures,
+            "reason": group_reason(kind, figures), "representative": representative,
+            "differs": marks, "members": members}
 
 
 def _finding_kind(cluster_kind: str) -> str:

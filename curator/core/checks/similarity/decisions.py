@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,6 +177,21 @@ def details(text: str) -> Details:
         if word not in _STOP and word not in _NEGATIONS:
             words.add(word)
     return Details(frozenset(words), frozenset(marks), negations % 2 == 1)
+
+
+def detail_spans(text: str, marks: Collection[str]) -> list[tuple[int, int]]:
+    """Where ``text`` (as written) has one of ``marks``, the details :func:`differing`
+    names ("sunday", "30" for "thirty" too, "not" for any negation): (start, end)."""
+    wanted = set(marks)
+    spans: list[tuple[int, int]] = []
+    for match in _WORD.finditer(text):
+        word = match.group().casefold().replace("’", "'")
+        number = word if word.isdigit() else _NUMBER_WORDS.get(word)
+        as_mark = (number.lstrip("0") or "0") if number is not None else word
+        negation = word in _NEGATIONS or word.endswith("n't")
+        if as_mark in wanted or (negation and "not" in wanted):
+            spans.append((match.start(), match.end()))
+    return spans
 
 
 def differing(a: Details, b: Details) -> tuple[list[str], list[str]] | None:

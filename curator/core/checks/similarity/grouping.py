@@ -71,7 +71,14 @@ def tight_groups(pairs: Iterable[Scored],
 
 def near_groups(rep: Mapping[int, list[int]], pairs: Iterable[Scored]) -> list[list[int]]:
     """Tight near-duplicate groups of representatives, each with its exact copies."""
-    return [sorted(p for r in g for p in rep[r]) for g in tight_groups(pairs)]
+    return [members for _, members in led_near_groups(rep, pairs)]
+
+
+def led_near_groups(rep: Mapping[int, list[int]], pairs: Iterable[Scored]
+                    ) -> list[tuple[int, list[int]]]:
+    """:func:`near_groups` with each group's leader: the member the others joined around
+    (every member was decided alike with it), shown as the group's representative."""
+    return [(g[0], sorted(p for r in g for p in rep[r])) for g in tight_groups(pairs)]
 
 
 class ContradictionGroup(NamedTuple):
@@ -81,6 +88,7 @@ class ContradictionGroup(NamedTuple):
     conflicts: dict[int, set[int]]         # position -> positions it conflicts with
     reasons: dict[int, set[str]]           # position -> "answer", "output", "label"
     detail: dict[str, Any]                 # lowest cosines and the reasons, for clusters
+    leader: int                            # the representative: most conflicts, led it
 
 
 def contradiction_groups(rep: Mapping[int, list[int]],
@@ -107,13 +115,14 @@ def contradiction_groups(rep: Mapping[int, list[int]],
         group_pairs = [(a, b, f) for (a, b), f in figures.items()
                        if a in inside and b in inside]
         if group_pairs:
-            yield _contradiction_group(rep, local, sorted(r for r in group if local[r]),
-                                       group_pairs)
+            kept = sorted(r for r in group if local[r])
+            leader = group[0] if local[group[0]] else kept[0]
+            yield _contradiction_group(rep, local, kept, group_pairs, leader)
 
 
 def _contradiction_group(rep: Mapping[int, list[int]], conflicts: Mapping[int, set[int]],
-                         group: list[int], group_pairs: list[tuple[int, int, Figure]]
-                         ) -> ContradictionGroup:
+                         group: list[int], group_pairs: list[tuple[int, int, Figure]],
+                         leader: int) -> ContradictionGroup:
     members = sorted(p for r in group for p in rep[r])
     local_conflicts: dict[int, set[int]] = {}
     for r in group:
@@ -132,4 +141,4 @@ def _contradiction_group(rep: Mapping[int, list[int]], conflicts: Mapping[int, s
         "output_similarity": round(min(out_sims), 4) if out_sims else None,
         "reasons": sorted({f[2] for f in figures}),
     }
-    return ContradictionGroup(members, local_conflicts, dict(reasons), detail)
+    return ContradictionGroup(members, local_conflicts, dict(reasons), detail, leader)

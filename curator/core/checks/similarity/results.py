@@ -84,14 +84,26 @@ class _Writer:
         self.created = now()
 
     def cluster(self, kind: str, members: list[int], sims: np.ndarray | None,
-                detail: dict[str, Any]) -> tuple[int, list[float]]:
-        """Insert a cluster; its id and each member's mean similarity to the others."""
+                detail: dict[str, Any], leader: int | None = None) -> tuple[int, list[float]]:
+        """Insert a cluster; its id and each member's mean similarity to the others.
+
+        ``leader`` (default: the first member) is the group's representative: the
+        detail keeps its record id (``representative``) and, with ``sims``, each
+        member's similarity to it (``to_representative``, record id -> similarity).
+        """
+        ids = self.corpus.ids
+        leader = members[0] if leader is None else leader
+        detail = {**detail, "representative": ids[leader]}
         if sims is not None and len(members) > 1:
             off = sims[~np.eye(len(members), dtype=bool)].reshape(len(members), -1)
             member_sims = [round(float(x), 4) for x in off.mean(axis=1)]
+            row = sims[members.index(leader)]
             detail = {**detail, "min_similarity": round(float(off.min()), 4),
                       "max_similarity": round(float(off.max()), 4),
-                      "mean_similarity": round(float(off.mean()), 4)}
+                      "mean_similarity": round(float(off.mean()), 4),
+                      "to_representative": {
+                          str(ids[p]): 1.0 if p == leader else round(float(x), 4)
+                          for p, x in zip(members, row, strict=True)}}
         else:
             member_sims = [1.0] * len(members)
         cursor = self.store.db.execute(
@@ -100,8 +112,7 @@ class _Writer:
         cluster_id = int(cursor.lastrowid or 0)
         self.store.db.executemany(
             "INSERT INTO cluster_members(cluster_id, record_id, similarity) VALUES (?, ?, ?)",
-            [(cluster_id, self.corpus.ids[p], s)
-             for p, s in zip(members, member_sims, strict=True)])
+            [(cluster_id, ids[p], s) for p, s in zip(members, member_sims, strict=True)])
         return cluster_id, member_sims
 
     def duplicates(self, analysis: Analysis) -> Items:
@@ -118,13 +129,15 @@ class _Writer:
                     detail={"related": _related(corpus, members, p, limit),
                             "cluster": cluster_id, "similarity": 1.0,
                             "size": len(members), "reason": IDENTICAL})))
-        for members in analysis.near:
+        for members, leader in zip(analysis.near, analysis.near_leaders, strict=True):
             sims = record_similarity(self.vin, self.vout, self.has_out, members)
             in_sims = self.vin[members] @ self.vin[members].T
-            reason = self.near_reason(members)
-            cluster_id, member_sims = self.cluster(
-                "near", members, sims, {"input_min_similarity": round(float(in_sims.min()), 4),
-                                        "reason": reason})
+            reason, differs = self.near_reason(members, leader)
+            figures: dict[str, Any] = {"input_min_similarity": round(float(in_sims.min()), 4),
+                                       "reason": reason}
+            if differs is not None:
+                figures["differs"] = [differs[0], differs[1]]
+            cluster_id, member_sims = self.cluster("near", members, sims, figures, leader)
             for p, s in zip(members, member_sims, strict=True):
                 items.append((corpus.ids[p], FindingDraft(
                     kind="near_duplicate", code="near_duplicate", severity="info",
@@ -134,22 +147,27 @@ class _Writer:
                             "size": len(members), "reason": reason})))
         return items
 
-    def near_reason(self, members: list[int]) -> str:
-        """Why a near-duplicate group is one: reworded, the same input, or a detail."""
+    def near_reason(self, members: list[int], leader: int
+                    ) -> tuple[str, tuple[list[str], list[str]] | None]:
+        """Why a near-duplicate group is one: reworded, the same input, or a detail (the
+        representative's details / the others'), and those details when a detail."""
         corpus = self.corpus
-        found = group_differences([corpus.details[p] for p in members])
+        found = group_differences([corpus.details[leader]]
+                                  + [corpus.details[p] for p in members if p != leader])
         if found is not None:
-            return differs_words(*found)
-        return SAME_INPUT if len({corpus.input_of[p] for p in members}) == 1 else REWORDED
+            return differs_words(*found), found
+        same = len({corpus.input_of[p] for p in members}) == 1
+        return (SAME_INPUT if same else REWORDED), None
 
     def contradictions(self, analysis: Analysis) -> Items:
         """The contradiction clusters, written; a finding per member that conflicts."""
         items: Items = []
-        for members, conflicts, figures, why in zip(
-                analysis.contradictions, analysis.conflicts, analysis.conflict_detail,
-                analysis.conflict_reasons, strict=True):
+        for members, leader, conflicts, figures, why in zip(
+                analysis.contradictions, analysis.contradiction_leaders, analysis.conflicts,
+                analysis.conflict_detail, analysis.conflict_reasons, strict=True):
             in_sims = self.vin[members] @ self.vin[members].T
-            cluster_id, _ = self.cluster("contradiction", members, in_sims, figures)
+            figures = {**figures, "why": self.group_why(members, leader, figures)}
+            cluster_id, _ = self.cluster("contradiction", members, in_sims, figures, leader)
             for p in members:
                 others = sorted(conflicts.get(p, set()))
                 if others:
@@ -157,6 +175,19 @@ class _Writer:
                                   self._contradiction(p, others, why.get(p, set()),
                                                       cluster_id)))
         return items
+
+    def group_why(self, members: list[int], leader: int, figures: Mapping[str, Any]) -> str:
+        """Why a contradiction group's answers conflict, in words: its distinct short
+        answers (the representative's first), or how far apart its answers are."""
+        codes = figures.get("reasons") or []
+        reason = next((r for r in ("answer", "output") if r in codes), "label")
+        answers: list[str] = []
+        for p in [leader] + [q for q in members if q != leader]:
+            output = self.corpus.sides[p].output
+            answer = short_answer(output, self.max_words) if output is not None else None
+            if answer and answer not in answers:
+                answers.append(answer)
+        return conflict_words(reason, answers, figures.get("output_similarity"))
 
     def _contradiction(self, p: int, others: list[int], found: set[str],
                        cluster_id: int) -> FindingDraft:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 
 def count_of(count: int, singular: str, plural: str | None = None) -> str:
@@ -52,14 +53,38 @@ def differs_words(left: list[str], right: list[str]) -> str:
     return f"differs in: {', '.join(left) or '—'} / {', '.join(right) or '—'}"
 
 
-def conflict_words(reason: str, answers: tuple[str, str] | None,
+def conflict_words(reason: str, answers: Sequence[str] | None,
                    output_similarity: float | None) -> str:
-    """Why two answers to the same request conflict, for ``detail.why``."""
+    """Why answers to the same request conflict, for ``detail.why`` (of a finding: two
+    answers; of a contradiction group: its distinct short answers)."""
     if reason == "label":
         return "the same request, different final labels"
-    if reason == "answer" and answers is not None:
-        return f'the same request, different answers: "{answers[0]}" / "{answers[1]}"'
+    if reason == "answer" and answers and len(answers) > 1:
+        listed = " / ".join(f'"{answer}"' for answer in answers)
+        return f"the same request, different answers: {listed}"
     if output_similarity is not None:
         return ("the same request, answers that disagree (answer similarity "
                 f"{output_similarity:.2f})")
     return "the same request, answers that disagree"
+
+
+#: A group's reason in words when its kind is ``exact``.
+EXACT_GROUP = "exact copies (the same after ignoring case and spacing)"
+
+
+def group_reason(kind: str, detail: Mapping[str, Any]) -> str:
+    """Why a stored group is one, in words, from its cluster ``detail``.
+
+    Near duplicates: their ``reason`` ("the same request in other words", "differs in:
+    sunday / monday"); contradictions: their ``why`` (or, for groups stored before it
+    was kept, words for their ``reasons`` codes); exact duplicates: :data:`EXACT_GROUP`.
+    """
+    if kind == "exact":
+        return EXACT_GROUP
+    if kind == "contradiction":
+        if detail.get("why"):
+            return str(detail["why"])
+        codes = detail.get("reasons") or []
+        reason = next((r for r in ("answer", "output", "label") if r in codes), "output")
+        return conflict_words(reason, None, detail.get("output_similarity"))
+    return str(detail.get("reason") or "nearly the same request and answer")
