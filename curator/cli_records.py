@@ -1,7 +1,7 @@
 """Commands for what the window does record by record: list, review, decide, adjudicate.
 
-``curator records``, ``review``, ``finding``, ``adjudicate`` and ``batch`` call the same
-core functions as the window, so a script can do whatever a reviewer does, and every
+``curator records``, ``review``, ``swap``, ``finding``, ``adjudicate`` and ``batch`` call
+the same core functions as the window, so a script can do whatever a reviewer does, and every
 decision lands in the audit trail under the same identity rule (``actor_name``).
 """
 
@@ -133,6 +133,32 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
         same = len(ids) - changed
         click.echo(f"{plural(changed, 'record')} now {stored}"
                    + (f" ({same:,} already {'was' if same == 1 else 'were'})." if same else "."))
+
+    @cli.command()
+    @click.argument("project", type=click.Path(exists=True, dir_okay=False))
+    @click.argument("keys", nargs=-1, metavar="RECORD...")
+    @click.option("--keys-from", type=click.Path(dir_okay=False, allow_dash=True),
+                  help="Also the record keys in this file, one per line (- for stdin).")
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    @reports_errors
+    def swap(project: str, keys: tuple[str, ...], keys_from: str | None,
+             as_json: bool) -> None:
+        """Swap the chosen and rejected answers of preference pairs (by key), as the
+        window's Review → Swap does: a new revision each (the imported line stays);
+        swapping again puts them back. Refused, changing nothing, if a record is not a
+        preference pair."""
+        from curator.core.store.review import swap_answers
+
+        every = collect_keys(keys, keys_from)
+        with open_store(project) as store:
+            ids = record_ids(store, every)
+            done = swap_answers(store, list(ids.values()), actor_name())
+        report = {"swapped": len(ids),
+                  "revisions": {key: done[i] for key, i in ids.items()}}
+        if as_json:
+            emit(report)
+            return
+        click.echo(f"Chosen and rejected swapped in {plural(len(ids), 'record')}.")
 
     @cli.command()
     @click.argument("project", type=click.Path(exists=True, dir_okay=False))
