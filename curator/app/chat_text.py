@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +18,11 @@ from curator.core.conversation import part_text
 
 #: A marked range of a text: start, end (exclusive), colour name, tag (kept on the format).
 Span = tuple[int, int, str, str]
+
+#: Words and the white space between them: what a word diff compares.
+WORDS = re.compile(r"\s+|[^\s]+")
+#: Words a side may have for a diff (difflib is quadratic at worst; beyond this, no marks).
+DIFF_WORD_LIMIT = 20_000
 
 
 def _image_placeholder(part: dict[str, Any]) -> str:
@@ -54,6 +61,34 @@ def message_text(message: Any) -> str:
                 pieces.append(json.dumps(part, ensure_ascii=False))
         return "\n".join(pieces)
     return json.dumps(content, ensure_ascii=False, indent=2)
+
+
+def changed_words(text: str, reference: str) -> list[tuple[int, int]]:
+    """The character ranges of ``text``'s words that ``reference`` does not have at that
+    place (a word-level ``difflib`` diff); white space alone is never marked.
+
+    Empty when either side has more than :data:`DIFF_WORD_LIMIT` words (too slow to diff).
+    """
+    mine = WORDS.findall(text)
+    theirs = WORDS.findall(reference)
+    if len(mine) > DIFF_WORD_LIMIT or len(theirs) > DIFF_WORD_LIMIT:
+        return []
+    starts = [0]
+    for word in mine:
+        starts.append(starts[-1] + len(word))
+    ranges: list[tuple[int, int]] = []
+    matcher = difflib.SequenceMatcher(a=theirs, b=mine, autojunk=False)
+    for op, _a0, _a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        # trim white space at either end: a mark covers words, not the gaps around them
+        while b0 < b1 and not mine[b0].strip():
+            b0 += 1
+        while b1 > b0 and not mine[b1 - 1].strip():
+            b1 -= 1
+        if b0 < b1:
+            ranges.append((starts[b0], starts[b1]))
+    return ranges
 
 
 class ChatText(QTextBrowser):
