@@ -23,10 +23,8 @@ Two widgets, neither depending on the main window:
 
 from __future__ import annotations
 
-import difflib
 import html
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +58,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from curator.app.chat_text import changed_words
 from curator.app.widgets import is_dark
 
 KIND_WORDS = {"contradiction": "Contradiction", "exact": "Exact duplicate",
@@ -73,21 +72,18 @@ MAX_MEMBERS = 12
 #: Groups listed; a note says how many more there are.
 MAX_ROWS = 5000
 ID_ROLE = Qt.ItemDataRole.UserRole
-WORDS = re.compile(r"\s+|[^\s]+")
 
 
 def diff_html(text: str, reference: str, colour: str) -> str:
     """``text`` as HTML, the words that ``reference`` does not have highlighted."""
-    mine = WORDS.findall(text)
-    theirs = WORDS.findall(reference)
-    matcher = difflib.SequenceMatcher(a=theirs, b=mine, autojunk=False)
     out: list[str] = []
-    for op, _a0, _a1, b0, b1 in matcher.get_opcodes():
-        chunk = html.escape("".join(mine[b0:b1]))
-        if op == "equal" or not chunk.strip():
-            out.append(chunk)
-        else:
-            out.append(f'<span style="background-color:{colour}">{chunk}</span>')
+    pos = 0
+    for start, end in changed_words(text, reference):
+        out.append(html.escape(text[pos:start]))
+        out.append(f'<span style="background-color:{colour}">'
+                   f"{html.escape(text[start:end])}</span>")
+        pos = end
+    out.append(html.escape(text[pos:]))
     return "".join(out).replace("\n", "<br>")
 
 
