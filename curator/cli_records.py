@@ -225,27 +225,35 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
     @reports_errors
     def adjudicate(project: str, key: str, field: str, value: str | None, clear: bool,
                    note: str, as_json: bool) -> None:
-        """Decide RECORD's final label for FIELD (you must be an adjudicator)."""
+        """Decide RECORD's final label for FIELD (you must be an adjudicator).
+
+        On a pairwise field, deciding that the record's rejected answer is better swaps
+        chosen and rejected (a new revision).
+        """
+        from curator.core import operations
         from curator.core.labeling import labels
 
         if clear == (value is not None):
             raise click.UsageError("Give either --value or --clear.")
         actor = actor_name()
+        swapped = None
         with open_store(project) as store:
             record_id = record_ids(store, (key,))[key]
             if clear:
                 changed = labels.clear_adjudication(store, record_id, field, actor)
             else:
-                changed = labels.adjudicate(store, record_id, field, _parse_value(value),
-                                            actor, note)
+                decision = operations.decide_label(store, record_id, field,
+                                                   _parse_value(value), actor, note)
+                changed, swapped = decision.changed, decision.swapped
             final = labels.final_label(store, record_id, field)
         report = {"record": key, "field": field, "changed": changed, "final": final,
-                  "adjudicator": actor}
+                  "adjudicator": actor, "swapped": swapped is not None}
         if as_json:
             emit(report)
             return
         click.echo(f"{key}: {field} = {json.dumps(final, ensure_ascii=False)}"
-                   + ("" if changed else " (unchanged)"))
+                   + ("" if changed else " (unchanged)")
+                   + ("; chosen and rejected swapped" if swapped is not None else ""))
 
     @cli.group()
     def batch() -> None:

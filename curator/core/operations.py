@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from curator.core.errors import CuratorError
 from curator.core.jobs import Job, Progress
-from curator.core.labeling import assignment, labels, schema
+from curator.core.labeling import assignment, labels, pairwise, schema
 from curator.core.store import Store
 from curator.core.store import findings as finding_store
 from curator.core.store.findings import State
-from curator.core.store.review import restore_reviews
+from curator.core.store.review import restore_reviews, swap_answers
 
 if TYPE_CHECKING:
     from curator.core.export import ExportOptions
@@ -71,6 +71,9 @@ class Decision:
     field: str
     before: dict[str, Any] | None
     changed: bool
+    #: The revision that swapped a preference record's answers to follow a pairwise
+    #: decision (None: no swap; see :func:`follow_decision`).
+    swapped: int | None = None
 
 
 def decide_label(store: Store, record_id: int, field_name: str, value: Any, adjudicator: str,
@@ -79,7 +82,42 @@ def decide_label(store: Store, record_id: int, field_name: str, value: Any, adju
     with store.atomic():
         before = labels.adjudication(store, record_id, field_name)
         changed = labels.adjudicate(store, record_id, field_name, value, adjudicator, note)
-    return Decision(record_id, field_name, before, changed)
+        swapped = follow_decision(store, record_id, field_name, adjudicator)
+    return Decision(record_id, field_name, before, changed, swapped)
+
+
+def follow_decision(store: Store, record_id: int, field_name: str, actor: str
+                    ) -> int | None:
+    """A pairwise decision sets chosen and rejected: when the final value prefers the
+    record's rejected answer, swap the record (a revision whose note names the
+    decision); returns the revision, or None when nothing needed swapping."""
+    fld = schema.get_field(store, field_name)
+    if fld.kind != "pairwise":
+        return None
+    decided = labels.final_label(store, record_id, fld)
+    if not pairwise.swap_needed(store, record_id, decided):
+        return None
+    note = (f'decision on "{fld.name}": answer {decided} is better, so it is now the '
+            "chosen one (chosen and rejected swapped)")
+    return swap_answers(store, [record_id], actor, note)[record_id]
+
+
+def undo_decision(store: Store, decision: Decision, actor: str) -> None:
+    """Put back the decision that ``decision`` replaced, and swap back a record it
+    swapped (while the answer it made the chosen one still is)."""
+    with store.atomic():
+        if decision.swapped is not None:
+            decided = labels.final_label(store, decision.record_id, decision.field)
+            if pairwise.current_letters(store, decision.record_id)[0] == decided:
+                swap_answers(store, [decision.record_id], actor,
+                             f'undo the decision on "{decision.field}": chosen and '
+                             "rejected swapped back")
+        before = decision.before
+        if before is None:
+            labels.clear_adjudication(store, decision.record_id, decision.field, actor)
+        else:
+            labels.adjudicate(store, decision.record_id, decision.field, before["value"],
+                              before["adjudicator"], before["note"] or "")
 
 
 def move_field(store: Store, name: str, step: int, actor: str) -> list[str]:

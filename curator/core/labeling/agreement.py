@@ -697,10 +697,13 @@ def agreement(ratings: Iterable[Rating] | RatingMatrix, level: Level = "nominal"
 def field_agreement(field: str, kind: str, ratings: Iterable[Rating], *,
                     options: Sequence[Any] | None = None, level: Level | None = None,
                     bootstrap: int = 0, seed: int = 0) -> AgreementReport:
-    """:func:`agreement` for a label-schema field of ``kind`` single/multi/rating/text.
+    """:func:`agreement` for a label-schema field of ``kind`` single/multi/rating/text/
+    pairwise.
 
     ``single`` and ``multi`` are nominal (``multi`` values compared as sets), ``rating``
-    is ordinal unless ``level`` says otherwise, and ``text`` gets counts only.
+    is ordinal unless ``level`` says otherwise, ``pairwise`` is nominal over the outcome
+    (A, B or tie, in the record's own terms: the caller passes outcomes, see
+    :func:`curator.core.labeling.labels.ratings`), and ``text`` gets counts only.
     """
     if kind == "text":
         m = RatingMatrix.from_ratings(((i, a, None if _is_missing(v) else 0)
@@ -708,7 +711,7 @@ def field_agreement(field: str, kind: str, ratings: Iterable[Rating], *,
         return AgreementReport(field=field, level=None,
                                items=int(((m.codes >= 0).sum(axis=1) > 0).sum()),
                                annotators=len(m.annotators), annotator_names=m.annotators)
-    if kind not in ("single", "multi", "rating"):
+    if kind not in ("single", "multi", "rating", "pairwise"):
         raise AgreementError(f"Unknown field kind {kind!r}.")
     chosen: Level = level or ("ordinal" if kind == "rating" else "nominal")
     if kind != "rating" and chosen != "nominal":

@@ -17,6 +17,7 @@ from typing import Any
 from curator.core.errors import CuratorError
 from curator.core.jsontext import compact
 from curator.core.labeling.assignment import find_annotator, get_annotator, get_batch
+from curator.core.labeling.pairwise import is_pair, outcome
 from curator.core.labeling.schema import (
     LabelField,
     fields,
@@ -56,7 +57,9 @@ def _field(store: Store, fld: str | LabelField) -> LabelField:
 
 
 def _same(value: Any) -> str:
-    """A value's identity for agreement: multi selections compare as sets."""
+    """A value's identity for agreement: multi selections compare as sets, pairwise
+    judgements by their outcome (whatever order the answers were shown in)."""
+    value = outcome(value)
     if isinstance(value, list):
         return compact(sorted(value, key=compact))
     return compact(value)
@@ -74,6 +77,12 @@ def _check_record(store: Store, record_id: int) -> None:
                            "labelled; fix the source file and import it again.")
 
 
+def _check_pair(store: Store, record_id: int, target: LabelField) -> None:
+    if target.kind == "pairwise" and not is_pair(store, record_id):
+        raise CuratorError(f'"{target.name}" compares the two answers of a preference '
+                           "record, and this record has no pair of answers.")
+
+
 def set_label(store: Store, record_id: int, fld: str | LabelField, annotator: str,
               value: Any, origin: str = "gui", actor: str | None = None) -> bool:
     """Save an annotator's value for a field of a record, in its own transaction.
@@ -89,6 +98,7 @@ def set_label(store: Store, record_id: int, fld: str | LabelField, annotator: st
         after = normalise_value(target, value)
         person = get_annotator(store, annotator)
         _check_record(store, record_id)
+        _check_pair(store, record_id, target)
         changed = store_label(store, record_id, target, person.id, annotator, after, origin,
                               actor or annotator)
     return changed
@@ -195,9 +205,11 @@ def _adjudications(store: Store, field_id: int) -> dict[int, tuple[Any, str | No
 
 
 def agreed_value(values: Iterable[Any]) -> Any:
-    """The value every label has, or None when they differ (or there are none)."""
+    """The value every label has, or None when they differ (or there are none).
+
+    For a pairwise field, the outcome they agree on (A, B or tie)."""
     distinct = {_same(v): v for v in values}
-    return next(iter(distinct.values())) if len(distinct) == 1 else None
+    return outcome(next(iter(distinct.values()))) if len(distinct) == 1 else None
 
 
 def final_labels(store: Store, fld: str | LabelField) -> dict[int, Any]:
@@ -210,7 +222,7 @@ def final_labels(store: Store, fld: str | LabelField) -> dict[int, Any]:
         if value is not None:
             out[record_id] = value
     for record_id, (value, _) in _adjudications(store, target.id).items():
-        out[record_id] = value
+        out[record_id] = outcome(value)
     return dict(sorted(out.items()))
 
 
@@ -219,7 +231,7 @@ def final_label(store: Store, record_id: int, fld: str | LabelField) -> Any:
     row = store.db.execute("SELECT value FROM adjudications WHERE record_id = ? AND "
                            "field_id = ?", (record_id, target.id)).fetchone()
     if row:
-        return load_value(row[0])
+        return outcome(load_value(row[0]))
     values = [lab.value for lab in labels_for(store, record_id) if lab.field == target.name]
     return agreed_value(values)
 
@@ -331,7 +343,7 @@ def ratings(store: Store, fld: str | LabelField, batch: str | None = None
     args.append(target.id)
     out = []
     for record_id, person, text in store.db.execute(sql, args):
-        value = load_value(text)
+        value = outcome(load_value(text))
         out.append((record_id, person, tuple(value) if isinstance(value, list) else value))
     return out
 
@@ -351,7 +363,7 @@ def label_summaries(store: Store, record_ids: Sequence[int]) -> dict[int, str]:
         if field_id in by_id:
             found.setdefault(record_id, {}).setdefault(field_id, []).append(load_value(text))
     decided: dict[tuple[int, int], Any] = {
-        (r[0], r[1]): load_value(r[2]) for r in store.db.execute(
+        (r[0], r[1]): outcome(load_value(r[2])) for r in store.db.execute(
             f"SELECT record_id, field_id, value FROM adjudications WHERE record_id IN ({marks})",
             list(record_ids))}
     out = {}
@@ -392,7 +404,7 @@ def table_labels(store: Store, ids: list[int], viewer: str | None) -> dict[int, 
             f"JOIN label_fields f ON f.id = l.field_id JOIN annotators a ON a.id = "
             f"l.annotator_id WHERE a.name = ? AND f.kind != 'text' AND NOT f.archived "
             f"AND l.record_id IN ({marks}) ORDER BY f.position", [viewer or "", *ids]):
-        shown = json.loads(value)
+        shown = outcome(json.loads(value))
         if isinstance(shown, list):
             shown = "+".join(map(str, shown))
         out.setdefault(rid, []).append(f"{name}: {shown}")

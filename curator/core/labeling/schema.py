@@ -1,7 +1,9 @@
 """The label schema: fields with options, rating scales and free text.
 
 A field is one question asked of every record: ``single`` (one option), ``multi`` (any
-number of options), ``rating`` (a whole number 1..scale) or ``text`` (free text).
+number of options), ``rating`` (a whole number 1..scale), ``text`` (free text) or
+``pairwise`` (which of a preference record's two answers is better, asked blind:
+:mod:`curator.core.labeling.pairwise`).
 
 Editing the schema never touches a label. An option can be *archived*: it leaves the
 buttons but stays a valid value, so the labels that use it keep their meaning. An option
@@ -10,7 +12,8 @@ schema; the labels that hold it are kept as they were and listed by :func:`stale
 for someone to relabel. A field can be archived the same way (its labels stay).
 
 Values are stored as JSON text: a string for ``single`` and ``text``, an int for
-``rating``, and a list of strings in option order for ``multi``.
+``rating``, a list of strings in option order for ``multi``, and an object
+``{"better": "A" | "B" | "tie", "shown": [...]}`` for ``pairwise``.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from typing import Any
 
 from curator.core.errors import CuratorError
 from curator.core.jsontext import compact
+from curator.core.labeling import pairwise
 from curator.core.store.store import Store, now
 
-KINDS = ("single", "multi", "rating", "text")
+KINDS = ("single", "multi", "rating", "text", "pairwise")
 #: Largest rating scale: each point gets one key (1..9, then 0 for 10).
 MAX_SCALE = 10
 #: Keys the labelling panel keeps for itself (Enter, Backspace ... are not characters).
@@ -69,9 +73,11 @@ class LabelField:
         return next((o for o in self.options if o.value == value), None)
 
     def choices(self) -> list[Any]:
-        """What the buttons offer: active option values, or 1..scale."""
+        """What the buttons offer: active option values, 1..scale, or a pair's outcomes."""
         if self.kind == "rating":
             return list(range(1, (self.scale or 0) + 1))
+        if self.kind == "pairwise":
+            return list(pairwise.OUTCOMES)
         return [o.value for o in self.active_options]
 
     def keys(self) -> dict[str, Any]:
@@ -133,6 +139,8 @@ def normalise_value(fld: LabelField, value: Any) -> Any:
     """
     if value is None:
         return None
+    if fld.kind == "pairwise":
+        return pairwise.normalise(fld.name, value)
     if fld.kind == "text":
         if not isinstance(value, str):
             raise CuratorError(f'The field "{fld.name}" takes text, not {_show(value)}.')
@@ -183,7 +191,8 @@ def _check_option(fld: LabelField, value: str) -> None:
 def parse_value(fld: LabelField, text: str) -> Any:
     """A value typed by a person or read from a CSV cell, normalised for ``fld``.
 
-    ``multi`` takes a JSON list (``["a", "b"]``) or options separated by commas.
+    ``multi`` takes a JSON list (``["a", "b"]``) or options separated by commas;
+    ``pairwise`` takes A, B, tie or a JSON object.
     """
     text = text.strip() if fld.kind != "text" else text
     if fld.kind == "multi":
@@ -200,7 +209,8 @@ def parse_value(fld: LabelField, text: str) -> Any:
 
 
 def values_equal(a: Any, b: Any) -> bool:
-    return compact(a) == compact(b)
+    """Whether two values say the same (pairwise ones: the same outcome)."""
+    return compact(pairwise.outcome(a)) == compact(pairwise.outcome(b))
 
 
 # -- reading -------------------------------------------------------------------------

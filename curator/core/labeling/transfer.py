@@ -28,6 +28,7 @@ from curator.core.jobs import Job, Progress
 from curator.core.jsontext import compact
 from curator.core.labeling.assignment import add_annotator, find_annotator
 from curator.core.labeling.labels import store_label
+from curator.core.labeling.pairwise import is_pair
 from curator.core.labeling.schema import (
     LabelField,
     add_field,
@@ -199,8 +200,21 @@ def _option_order(value: str) -> tuple[int, float, str]:
         return (1, 0.0, value)
 
 
+def _is_pairwise(raw: Any) -> bool:
+    if isinstance(raw, str) and raw.strip().startswith("{"):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            return False
+    return isinstance(raw, dict) and "better" in raw
+
+
 def infer_field(name: str, values: list[Any]) -> dict[str, Any]:
-    """The kind (and options or scale) of a new field, from the values a file gives it."""
+    """The kind (and options or scale) of a new field, from the values a file gives it.
+
+    Objects with "better" (``{"better": "B"}``) make a pairwise field."""
+    if values and all(_is_pairwise(v) for v in values):
+        return {"name": name, "kind": "pairwise"}
     lists = [_as_list(v) for v in values]
     if any(item is not None for item in lists):
         options = {_text(x).strip() for item in lists if item for x in item}
@@ -322,6 +336,9 @@ def _store_row(store: Store, report: LabelImportReport,
         return "invalid_value", str(exc)
     if value is None:
         return "no_value", "no value"
+    if fld.kind == "pairwise" and not is_pair(store, record_id):
+        return "invalid_value", (f'the record "{key}" has no pair of answers for the '
+                                 f'pairwise field "{name}"')
     text = compact(value)
     earlier = seen.get((record_id, person, name))
     if earlier is not None:

@@ -250,6 +250,22 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (model, threshold)
     );
     """,
+    # 10: pairwise label fields (issue 17). The kind's CHECK gains 'pairwise' in place:
+    # every stored row fits the wider check, and rebuilding label_fields would need its
+    # labels moved aside (foreign keys). SQLite documents this edit of sqlite_master for
+    # a loosened CHECK. A table made and dropped bumps the schema cookie so that other
+    # connections reread the schema, and RESET makes this one reread it.
+    """
+    PRAGMA writable_schema = ON;
+    UPDATE sqlite_master SET sql = replace(sql,
+        'CHECK (kind IN (''single'', ''multi'', ''rating'', ''text''))',
+        'CHECK (kind IN (''single'', ''multi'', ''rating'', ''text'', ''pairwise''))')
+        WHERE type = 'table' AND name = 'label_fields';
+    PRAGMA writable_schema = OFF;
+    CREATE TABLE schema_bump (x);
+    DROP TABLE schema_bump;
+    PRAGMA writable_schema = RESET
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
