@@ -4,8 +4,12 @@ Two widgets, neither depending on the main window:
 
 * :class:`DuplicatesView` lists the clusters from
   :func:`curator.core.checks.similarity.clusters` (contradictions first, then exact and
-  near duplicates) and shows the selected one's members side by side, the words that
-  differ from the first member highlighted (``difflib`` over words). It never writes:
+  near duplicates) with each group's reason, and shows the selected one's members side
+  by side, the representative first and marked, each with its similarity to it; the
+  words that differ from the representative are highlighted (``difflib`` over words)
+  and the details the reason names ("differs in: sunday / monday") marked more
+  strongly (spans from ``cluster_detail``, painted by ``chat_text.mark_spans``). It
+  never writes:
   actions are signals for the owner to carry out through core functions (in a worker):
 
   - ``keepRequested(cluster_id, record_id)`` → ``similarity.keep_one(store, ...)``
@@ -38,7 +42,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -58,7 +62,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from curator.app.chat_text import changed_words
+from curator.app.chat_style import SEVERITY_COLORS, Pill, muted_color
+from curator.app.chat_text import Span, changed_words, mark_spans
 from curator.app.widgets import is_dark
 
 KIND_WORDS = {"contradiction": "Contradiction", "exact": "Exact duplicate",
@@ -72,29 +77,37 @@ MAX_MEMBERS = 12
 #: Groups listed; a note says how many more there are.
 MAX_ROWS = 5000
 ID_ROLE = Qt.ItemDataRole.UserRole
+#: Tags of the marks in a member's text (kept on the character format).
+DIFF_TAG, DETAIL_TAG = "diff", "differs"
+#: The details a group differs in ("Sunday" / "Monday"): marked over the word diff.
+DETAIL_COLOUR = "#8e44ad"
+#: Columns of the group list.
+COLUMNS = ["Kind", "Size", "Open", "Reason", "First question"]
+REASON_COLUMN, PREVIEW_COLUMN = 3, 4
 
 
-def diff_html(text: str, reference: str, colour: str) -> str:
-    """``text`` as HTML, the words that ``reference`` does not have highlighted."""
-    out: list[str] = []
-    pos = 0
-    for start, end in changed_words(text, reference):
-        out.append(html.escape(text[pos:start]))
-        out.append(f'<span style="background-color:{colour}">'
-                   f"{html.escape(text[start:end])}</span>")
-        pos = end
-    out.append(html.escape(text[pos:]))
-    return "".join(out).replace("\n", "<br>")
+def member_similarity(member: dict[str, Any], kind: str) -> str:
+    """A member's closeness to its group's representative, in words."""
+    if member.get("representative"):
+        return "the representative: the others are compared with it"
+    if kind == "exact":
+        return "identical to the representative"
+    value = member.get("to_representative")
+    if value is None:
+        return "similarity to the representative not stored (scan again)"
+    what = "questions' similarity" if kind == "contradiction" else "similarity"
+    return f"{what} {value:.2f} to the representative"
 
 
 class MemberPanel(QFrame):
-    """One member of a group: key, review state, input and output, two buttons."""
+    """One member of a group: key, review state, closeness to the representative, input
+    and output with the differences marked, two buttons."""
 
     keep = Signal(int)
     open_record = Signal(str)
 
     def __init__(self, member: dict[str, Any], reference: dict[str, Any] | None,
-                 is_reference: bool, colour: str, parent: QWidget | None = None) -> None:
+                 kind: str, colour: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.member = member
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -104,30 +117,27 @@ class MemberPanel(QFrame):
         layout.setContentsMargins(8, 8, 8, 8)
         title = QLabel(f"<b>{html.escape(member['key'])}</b>")
         title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        similarity = member.get("similarity")
-        facts = [f"review: {member.get('review', 'unreviewed')}"]
-        if similarity is not None:
-            facts.append(f"similarity {similarity:.2f}")
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        self.badge: Pill | None = None
+        if member.get("representative"):
+            self.badge = Pill("Representative")
+            self.badge.set_colors(QColor(SEVERITY_COLORS["info"]), QColor("#ffffff"))
+            self.badge.setToolTip("The example this group formed around: every other "
+                                  "member was judged alike with it")
+            heading.addWidget(self.badge)
+        heading.addStretch(1)
+        facts = [f"review: {member.get('review', 'unreviewed')}",
+                 member_similarity(member, kind)]
         if member.get("status") and member["status"] != "open":
             facts.append(str(member["status"]))
-        if is_reference:
-            facts.append("highlights compare with this one")
-        sub = QLabel(" · ".join(facts))
-        sub.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        sub.setWordWrap(True)
+        self.facts = QLabel(" · ".join(facts))
+        self.facts.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.facts.setWordWrap(True)
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.text.setAccessibleName(f"Example {member['key']}")
-        ref_in = reference["input"] if reference else member["input"]
-        ref_out = reference["output"] if reference else member["output"]
-        system = html.escape(member.get("system") or "")
-        body = []
-        if system:
-            body.append(f'<p style="color:gray"><i>System: {system[:300]}</i></p>')
-        body.append("<p><b>Input</b><br>" + diff_html(member["input"], ref_in, colour) + "</p>")
-        body.append("<p><b>Answer</b><br>" + diff_html(member["output"], ref_out, colour)
-                    + "</p>")
-        self.text.setHtml("".join(body))
+        self._fill_text(member, reference, colour)
         buttons = QHBoxLayout()
         self.keep_button = QPushButton("Keep this, reject others")
         self.keep_button.setToolTip("Keep this example and mark the others in the group "
@@ -140,10 +150,63 @@ class MemberPanel(QFrame):
         buttons.addWidget(self.keep_button)
         buttons.addWidget(self.open_button)
         buttons.addStretch(1)
-        layout.addWidget(title)
-        layout.addWidget(sub)
+        layout.addLayout(heading)
+        layout.addWidget(self.facts)
         layout.addWidget(self.text, 1)
         layout.addLayout(buttons)
+
+    def _fill_text(self, member: dict[str, Any], reference: dict[str, Any] | None,
+                   colour: str) -> None:
+        """System prompt, input and answer, the words not in ``reference`` marked in
+        ``colour`` and the details the group differs in (``differs_spans``) over them."""
+        cursor = QTextCursor(self.text.document())
+        plain = QTextCharFormat()
+        bold = QTextCharFormat()
+        bold.setFontWeight(QFont.Weight.Bold)
+        system = member.get("system") or ""
+        if system:
+            faded = QTextCharFormat()
+            faded.setFontItalic(True)
+            faded.setForeground(muted_color(self.palette()))
+            cursor.insertText(f"System: {system[:300]}", faded)
+            cursor.insertBlock()
+        spans: list[Span] = []
+        for label, side in (("Input", "input"), ("Answer", "output")):
+            cursor.insertText(label, bold)
+            cursor.insertBlock()
+            cursor.setCharFormat(plain)
+            start = cursor.position()
+            text = str(member.get(side) or "")
+            cursor.insertText(text, plain)
+            if side == "input":
+                cursor.insertBlock()
+            if reference is not None:
+                spans.extend((start + a, start + b, colour, DIFF_TAG)
+                             for a, b in changed_words(text, str(reference.get(side) or "")))
+            if side == "input":
+                spans.extend((start + a, start + b, DETAIL_COLOUR, DETAIL_TAG)
+                             for a, b in member.get("differs_spans", []))
+        mark_spans(self.text, [s for s in spans if s[3] == DIFF_TAG])
+        mark_spans(self.text, [s for s in spans if s[3] == DETAIL_TAG], alpha=0.45)
+        for start, end, _colour, tag in spans:
+            if tag == DETAIL_TAG:
+                cursor.setPosition(start)
+                cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+                cursor.mergeCharFormat(bold)
+
+    def marked(self, tag: str) -> list[str]:
+        """The texts marked with ``tag`` (:data:`DIFF_TAG`, :data:`DETAIL_TAG`), in order."""
+        out: list[str] = []
+        block = self.text.document().begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                fragment = it.fragment()
+                if fragment.charFormat().property(QTextCharFormat.Property.UserProperty) == tag:
+                    out.append(fragment.text())
+                it += 1
+            block = block.next()
+        return out
 
 
 class DuplicatesView(QWidget):
@@ -174,7 +237,7 @@ class DuplicatesView(QWidget):
         self.show_resolved.toggled.connect(self._fill)
         self.list = QTreeWidget()
         self.list.setAccessibleName("Groups")
-        self.list.setHeaderLabels(["Kind", "Size", "Open", "First question"])
+        self.list.setHeaderLabels(COLUMNS)
         self.list.setRootIsDecorated(False)
         self.list.setUniformRowHeights(True)
         self.list.setAlternatingRowColors(True)
@@ -183,6 +246,8 @@ class DuplicatesView(QWidget):
         header.setStretchLastSection(True)
         for column in (0, 1, 2):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(REASON_COLUMN, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(REASON_COLUMN, 210)
         self.list.currentItemChanged.connect(self._selected)
         self.count_label = QLabel()
         self.count_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -229,7 +294,7 @@ class DuplicatesView(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([380, 1000])
+        self.splitter.setSizes([480, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.splitter)
@@ -287,15 +352,18 @@ class DuplicatesView(QWidget):
         items = []
         for cluster in shown[:MAX_ROWS]:
             preview = " ".join(str(cluster.get("preview", "")).split())
+            reason = str(cluster.get("reason", ""))
             item = QTreeWidgetItem([KIND_WORDS.get(cluster["kind"], cluster["kind"]),
-                                    str(cluster["size"]), str(cluster["open"]), preview])
+                                    str(cluster["size"]), str(cluster["open"]), reason,
+                                    preview])
             item.setData(0, ID_ROLE, cluster["id"])
-            item.setToolTip(3, preview)
+            item.setToolTip(REASON_COLUMN, reason)
+            item.setToolTip(PREVIEW_COLUMN, preview)
             for column in (1, 2):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight
                                       | Qt.AlignmentFlag.AlignVCenter)
             if not cluster["open"]:
-                for column in range(4):
+                for column in range(len(COLUMNS)):
                     item.setForeground(column, self.palette().color(
                         QPalette.ColorRole.PlaceholderText))
             items.append(item)
@@ -346,16 +414,21 @@ class DuplicatesView(QWidget):
                            f"{figures['max_similarity']:.2f}")
         if figures.get("output_similarity") is not None:
             numbers.append(f"answers' similarity {figures['output_similarity']:.2f}")
+        colour = SEVERITY_COLORS["error" if kind == "contradiction" else "warning"]
+        marks = ("highlighted: words that differ from the representative"
+                 + ("; <b>in bold</b>: the details the group differs in"
+                    if detail.get("differs") else ""))
+        reason = html.escape(str(detail.get("reason") or ""))
         self.heading.setText(
             f"<b>{KIND_WORDS.get(kind, kind)}</b>, {len(members)} examples"
-            + (f" ({', '.join(numbers)})" if numbers else "") + f"<br>{words}")
-        dark = is_dark(self.palette())
-        colour = ("#7a2e2e" if dark else "#ffc9c2") if kind == "contradiction" else (
-            "#665c1e" if dark else "#fff0a0")
+            + (f" ({', '.join(numbers)})" if numbers else "")
+            + (f"<br>Why: <b>{reason}</b>" if reason else "")
+            + f"<br>{words} <span style='color:{muted_color(self.palette()).name()}'>"
+            f"({marks})</span>")
         reference = members[0] if members else None
         for index, member in enumerate(members[:MAX_MEMBERS]):
             ref = (members[1] if len(members) > 1 else None) if index == 0 else reference
-            panel = MemberPanel(member, ref, index == 0, colour)
+            panel = MemberPanel(member, ref, kind, colour)
             panel.keep.connect(lambda record_id, cid=detail["id"]:
                                self.keepRequested.emit(cid, record_id))
             panel.open_record.connect(self.openRecordRequested.emit)

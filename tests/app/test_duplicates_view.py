@@ -9,12 +9,20 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from curator.app.duplicates_view import DiversityChart, DuplicatesView, diff_html
+from curator.app.duplicates_view import (
+    DETAIL_TAG,
+    DIFF_TAG,
+    REASON_COLUMN,
+    DiversityChart,
+    DuplicatesView,
+    MemberPanel,
+)
 from curator.core.checks import similarity as sim
 from curator.core.checks.embed import HashingEmbedder
 from curator.core.ingest import import_files
 from curator.core.jobs import run_job
 from curator.core.store import Store
+from tests.fakes import TableEmbedder
 
 SYSTEM = "You are a helpful support assistant."
 
@@ -40,12 +48,6 @@ def scanned(tmp_path: Path) -> Iterator[Store]:
         run_job(import_files(store, [data]))
         run_job(sim.similarity_scan(store, HashingEmbedder()))
         yield store
-
-
-def test_diff_highlights_only_changed_words() -> None:
-    out = diff_html("the cat sat <here>", "the dog sat <here>", "#ff0")
-    assert out == 'the <span style="background-color:#ff0">cat</span> sat &lt;here&gt;'
-    assert "span" not in diff_html("same words", "same words", "#ff0")
 
 
 def test_lists_groups_and_shows_members_side_by_side(  # type: ignore[no-untyped-def]
@@ -123,3 +125,87 @@ def test_diversity_chart_draws_the_report(  # type: ignore[no-untyped-def]
     chart.show_report({"records": 0, "map": {"points": [], "note": "Run the scan"},
                        "clusters": {"sizes": {}}})
     assert chart.map_chart.series() == [] and chart.map_chart.title() == "Run the scan"
+
+
+# -- reasons, the representative, the details marked (issue 16) ----------------------
+
+
+@pytest.fixture
+def three_groups(tmp_path: Path) -> Iterator[Store]:
+    """A paraphrase pair, a one-detail pair with one answer, and a contradiction."""
+    data = tmp_path / "data.jsonl"
+    data.write_text(
+        _conv("pw1", "How do I reset my password?",
+              "Click 'Forgot password' and follow the link we e-mail you.")
+        + _conv("pw2", "I forgot my password, how can I set a new one?",
+                "Use 'Forgot password'; we e-mail you a link to set a new one.")
+        + _conv("sun", "Is the store open on Sunday?", "We are open every day, 9 to 6.")
+        + _conv("mon", "Is the store open on Monday?", "We are open every day, 9 to 6.")
+        + _conv("ca1", "Do you ship to Canada?", "Yes.")
+        + _conv("ca2", "Can you ship to Canada?", "No."),
+        encoding="utf-8")
+    embedder = TableEmbedder({"password": 0, "link": 1, "open on": 2, "every day": 3,
+                              "ship to": 4})
+    with Store.open(tmp_path / "p.curator", create=True) as store:
+        run_job(import_files(store, [data]))
+        run_job(sim.similarity_scan(store, embedder))
+        yield store
+
+
+def shown_group(view: DuplicatesView, reason_start: str) -> tuple[str, list[MemberPanel]]:
+    """Select the listed group whose reason starts so; its heading and member panels."""
+    for row in range(view.list.topLevelItemCount()):
+        item = view.list.topLevelItem(row)
+        if item.text(REASON_COLUMN).startswith(reason_start):
+            view.list.setCurrentItem(item)
+            return view.heading.text(), view.panels
+    raise AssertionError(f"no group listed with reason {reason_start!r}")
+
+
+def test_each_group_is_listed_and_shown_with_its_reason(  # type: ignore[no-untyped-def]
+        qtbot, three_groups: Store) -> None:
+    view = DuplicatesView()
+    qtbot.addWidget(view)
+    view.set_store(three_groups)
+    assert view.list.headerItem().text(REASON_COLUMN) == "Reason"
+    listed = {view.list.topLevelItem(r).text(0): view.list.topLevelItem(r).text(REASON_COLUMN)
+              for r in range(view.list.topLevelItemCount())}
+    assert listed["Contradiction"] == \
+        'the same request, different answers: "yes" / "no"'
+    reasons = sorted(view.list.topLevelItem(r).text(REASON_COLUMN)
+                     for r in range(view.list.topLevelItemCount())
+                     if view.list.topLevelItem(r).text(0) == "Near duplicate")
+    assert reasons == ["differs in: sunday / monday", "the same request in other words"]
+
+    heading, panels = shown_group(view, "differs in")
+    assert "Why: <b>differs in: sunday / monday</b>" in heading
+    # The details the reason names are marked in each member's input, over the diff.
+    assert [p.marked(DETAIL_TAG) for p in panels] == [["Sunday"], ["Monday"]]
+    heading, panels = shown_group(view, "the same request in other words")
+    assert "Why: <b>the same request in other words</b>" in heading
+    assert all(p.marked(DETAIL_TAG) == [] for p in panels)
+    assert panels[1].marked(DIFF_TAG)            # the rewording is still highlighted
+    heading, panels = shown_group(view, "the same request, different answers")
+    assert "different answers" in heading
+    assert [p.member["key"] for p in panels] in (["ca1", "ca2"], ["ca2", "ca1"])
+
+
+def test_the_representative_is_marked_and_members_show_their_similarity_to_it(  # type: ignore[no-untyped-def]
+        qtbot, three_groups: Store) -> None:
+    view = DuplicatesView()
+    qtbot.addWidget(view)
+    view.set_store(three_groups)
+    for reason in ("differs in", "the same request in other words",
+                   "the same request, different answers"):
+        _, panels = shown_group(view, reason)
+        detail = view.detail
+        assert detail is not None
+        assert panels[0].member["id"] == detail["representative"]
+        assert panels[0].badge is not None and panels[0].badge.text() == "Representative"
+        assert "the representative: the others are compared with it" in \
+            panels[0].facts.text()
+        for panel in panels[1:]:
+            assert panel.badge is None
+            value = panel.member["to_representative"]
+            assert isinstance(value, float) and 0.9 < value <= 1.0
+            assert f"{value:.2f} to the representative" in panel.facts.text()
