@@ -703,8 +703,14 @@ def _register_repair_commands() -> None:
     cli_repair.register(cli, open_store, reports_errors, emit, drive, actor_name)
 
 
+def _register_similar_command() -> None:
+    from curator import cli_records
+    cli_records.register_similar(cli, open_store, reports_errors, emit, drive)
+
+
 _register_record_commands()
 _register_repair_commands()
+_register_similar_command()
 
 
 def main() -> None:

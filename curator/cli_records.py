@@ -18,7 +18,8 @@ from curator.core.text import plural
 #: The states ``curator review --state`` takes, and what the project stores for each.
 REVIEW_CHOICES = {"accept": "accepted", "reject": "rejected", "needs_edit": "needs-edit",
                   "unreviewed": "unreviewed"}
-FINDING_ACTIONS = ("dismiss", "confirm", "reopen", "resolve", "allow", "redact")
+FINDING_ACTIONS = ("dismiss", "confirm", "reopen", "resolve", "allow", "redact", "accept",
+                   "send")
 
 
 def record_ids(store: Any, keys: tuple[str, ...]) -> dict[str, int]:
@@ -173,6 +174,8 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
         dismiss: not a problem. confirm: a real problem (export redacts or excludes it).
         reopen: undecided again. resolve: fixed. allow: this PII text is fine everywhere
         (the project's allow-list). redact: replace the span in its record (a revision).
+        Likely label errors: accept the suggestion (a final label, which needs the
+        adjudicator role, or a new answer), or send the record to adjudication.
         """
         from curator.core.checks import pii_review
         from curator.core.store import findings as finding_store
@@ -185,7 +188,9 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
                 if wrong:
                     raise CuratorError(f"Only personal-data findings can be {action}ed; "
                                        f"not {', '.join(map(str, wrong))}. Nothing was changed.")
-            if action == "allow":
+            if action in ("accept", "send"):
+                detail = _label_error_action(store, action, chosen, actor)
+            elif action == "allow":
                 texts = sorted({str(f["text"] or "") for f in chosen} - {""})
                 for text in texts:
                     pii_review.allow(store, text, actor)
@@ -324,6 +329,61 @@ def register(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
         for b in found:
             click.echo(f"{b['name']}\t{plural(b['records'], 'record')}\toverlap {b['overlap']}"
                        + ("\tpilot" if b["pilot"] else "") + ("\tblind" if b["blind"] else ""))
+
+
+def _label_error_action(store: Any, action: str, chosen: list[dict[str, Any]],
+                        actor: str) -> dict[str, Any]:
+    """``curator finding accept|send``: the label-error queue's actions, all or nothing."""
+    from curator.core.checks import label_review
+
+    wrong = [f["id"] for f in chosen if f["kind"] != "label_error"]
+    if wrong:
+        raise CuratorError(f"Only likely label errors can be {action}ed; not "
+                           f"{', '.join(map(str, wrong))}. Nothing was changed.")
+    with store.atomic():
+        if action == "accept":
+            done = [label_review.accept_suggestion(store, int(f["id"]), actor) for f in chosen]
+            return {"accepted": [{"record": f["record"], "field": a.field, "value": a.value}
+                                 for f, a in zip(chosen, done, strict=True)]}
+        for f in chosen:
+            label_review.send_to_adjudication(store, int(f["id"]), actor)
+        return {"sent": [{"record": f["record"], "field": f["detail"].get("field")}
+                         for f in chosen]}
+
+
+def register_similar(cli: click.Group, open_store: Any, reports_errors: Any, emit: Any,
+                     drive: Any) -> None:
+    """Add ``curator similar`` (find similar) to ``cli``."""
+
+    @cli.command()
+    @click.argument("project", type=click.Path(exists=True, dir_okay=False))
+    @click.argument("key", metavar="RECORD")
+    @click.option("--by", type=click.Choice(["input", "answer"]), default="input",
+                  show_default=True, help="Compare the records' inputs or their answers.")
+    @click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10,
+                  show_default=True, help="How many similar records.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+    @reports_errors
+    def similar(project: str, key: str, by: str, k: int, as_json: bool) -> None:
+        """RECORD's nearest records by input (or answer), most similar first.
+
+        Uses the sentence vectors the project caches (a scan for duplicates or label
+        errors fills the cache; texts not cached yet are embedded now).
+        """
+        from curator.core.checks.similar import similar_records_job
+
+        with open_store(project) as store:
+            record_id = record_ids(store, (key,))[key]
+            found = drive(similar_records_job(store, record_id, by, k))
+        report = {"record": key, "by": by, "similar": [n.as_json() for n in found]}
+        if as_json:
+            emit(report)
+            return
+        for n in found:
+            text = n.input if by == "input" else n.answer
+            click.echo(f"{n.similarity:6.3f}  {n.key}\t{text}")
+        if not found:
+            click.echo("No other records to compare.")
 
 
 def _record_item(row: dict[str, Any]) -> dict[str, Any]:

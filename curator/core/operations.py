@@ -78,10 +78,19 @@ class Decision:
 
 def decide_label(store: Store, record_id: int, field_name: str, value: Any, adjudicator: str,
                  note: str = "") -> Decision:
-    """Make ``value`` the final label of a record's field (adjudicators only)."""
+    """Make ``value`` the final label of a record's field (adjudicators only).
+
+    The record's open likely-label-error findings for the field are resolved: a person
+    has decided (curator.core.checks.label_review).
+    """
+    from curator.core.checks.label_errors import KIND
+
     with store.atomic():
         before = labels.adjudication(store, record_id, field_name)
         changed = labels.adjudicate(store, record_id, field_name, value, adjudicator, note)
+        suspects = finding_store.of_field(store, KIND, record_id, field_name, "open")
+        if suspects:
+            finding_store.set_status(store, suspects, "resolved", adjudicator)
         swapped = follow_decision(store, record_id, field_name, adjudicator)
     return Decision(record_id, field_name, before, changed, swapped)
 

@@ -50,6 +50,9 @@ class Disagreement:
     decided: Any = None               # the adjudicated value, if any
     note: str | None = None
     counts: dict[str, int] = field(default_factory=dict)   # value as JSON -> annotators
+    #: Sent to adjudication although its labels may agree (:func:`request_adjudication`):
+    #: ``{by, at, reason, suggested}``.
+    requested: dict[str, Any] | None = None
 
 
 def _field(store: Store, fld: str | LabelField) -> LabelField:
@@ -238,25 +241,94 @@ def final_label(store: Store, record_id: int, fld: str | LabelField) -> Any:
 
 def disagreements(store: Store, fld: str | LabelField, include_decided: bool = False
                   ) -> list[Disagreement]:
-    """Records whose labels for the field differ: undecided ones (the adjudication queue),
-    or all of them with ``include_decided``. In file order."""
+    """Records whose labels for the field differ, or that were sent to adjudication
+    (:func:`request_adjudication`): undecided ones (the adjudication queue), or all of
+    them with ``include_decided``. A record sent after its last decision counts as
+    undecided. In file order."""
     target = _field(store, fld)
     decided = _adjudications(store, target.id)
+    requests = adjudication_requests(store, target)
+    when = dict(store.db.execute("SELECT record_id, decided_at FROM adjudications "
+                                 "WHERE field_id = ?", (target.id,)).fetchall())
     keys = dict(store.db.execute(
         "SELECT r.id, r.key FROM records r WHERE r.id IN (SELECT record_id FROM labels "
-        "WHERE field_id = ?)", (target.id,)).fetchall())
+        "WHERE field_id = ? UNION SELECT record_id FROM adjudication_requests "
+        "WHERE field_id = ?)", (target.id, target.id)).fetchall())
+    by_record = field_labels(store, target)
     out = []
-    for record_id, by_person in field_labels(store, target).items():
+    for record_id in sorted(set(by_record) | set(requests)):
+        by_person = by_record.get(record_id, {})
         counts: dict[str, int] = {}
         for value in by_person.values():
             counts[_same(value)] = counts.get(_same(value), 0) + 1
-        if len(counts) < 2:
+        request = requests.get(record_id)
+        if len(counts) < 2 and request is None:
             continue
-        if record_id in decided and not include_decided:
+        open_request = request is not None and (record_id not in decided or
+                                                request["at"] > str(when[record_id]))
+        if record_id in decided and not include_decided and not open_request:
             continue
         value, note = decided.get(record_id, (None, None))
-        out.append(Disagreement(record_id, keys[record_id], by_person, value, note, counts))
+        if open_request:
+            value, note = None, None    # asked again since: a decision is wanted anew
+        out.append(Disagreement(record_id, keys[record_id], by_person, value, note, counts,
+                                request))
     return out
+
+
+def adjudication_requests(store: Store, fld: str | LabelField) -> dict[int, dict[str, Any]]:
+    """Records sent to adjudication for a field: ``{record: {by, at, reason, suggested}}``."""
+    target = _field(store, fld)
+    out: dict[int, dict[str, Any]] = {}
+    for record_id, by, at, reason in store.db.execute(
+            "SELECT record_id, requested_by, requested_at, reason FROM adjudication_requests "
+            "WHERE field_id = ? ORDER BY record_id", (target.id,)):
+        info = json.loads(reason) if reason else {}
+        out[record_id] = {"by": by, "at": at, "reason": info.get("reason", ""),
+                          "suggested": info.get("suggested")}
+    return out
+
+
+def request_adjudication(store: Store, record_id: int, fld: str | LabelField, actor: str,
+                         reason: str = "", suggested: Any = None) -> dict[str, Any] | None:
+    """Send a record to the adjudication queue of a field although its labels agree.
+
+    ``suggested`` is a value to offer the adjudicator beside the annotators' (e.g. the
+    label-error model's). Returns the request it replaced (None when new), for
+    :func:`withdraw_adjudication_request`. Logged.
+    """
+    with store.atomic():
+        target = _field(store, fld)
+        _check_record(store, record_id)
+        before = adjudication_requests(store, target).get(record_id)
+        info = compact({"reason": reason, "suggested": suggested})
+        store.db.execute(
+            "INSERT INTO adjudication_requests(record_id, field_id, requested_by, "
+            "requested_at, reason) VALUES (?, ?, ?, ?, ?) ON CONFLICT(record_id, field_id) "
+            "DO UPDATE SET requested_by = excluded.requested_by, "
+            "requested_at = excluded.requested_at, reason = excluded.reason",
+            (record_id, target.id, actor, now(), info))
+        store.log_event(actor, "adjudication_request", record_id, {
+            "field": target.name, "reason": reason, "suggested": suggested})
+    return before
+
+
+def withdraw_adjudication_request(store: Store, record_id: int, fld: str | LabelField,
+                                  actor: str, before: dict[str, Any] | None = None) -> None:
+    """Take a record off the adjudication queue it was sent to (or put back ``before``,
+    the request :func:`request_adjudication` replaced). Logged."""
+    with store.atomic():
+        target = _field(store, fld)
+        store.db.execute("DELETE FROM adjudication_requests WHERE record_id = ? AND "
+                         "field_id = ?", (record_id, target.id))
+        if before is not None:
+            store.db.execute(
+                "INSERT INTO adjudication_requests(record_id, field_id, requested_by, "
+                "requested_at, reason) VALUES (?, ?, ?, ?, ?)",
+                (record_id, target.id, before["by"], before["at"],
+                 compact({"reason": before["reason"], "suggested": before["suggested"]})))
+        store.log_event(actor, "adjudication_request", record_id, {
+            "field": target.name, "withdrawn": True})
 
 
 def adjudicate(store: Store, record_id: int, fld: str | LabelField, value: Any,

@@ -266,6 +266,18 @@ MIGRATIONS: list[str] = [
     DROP TABLE schema_bump;
     PRAGMA writable_schema = RESET
     """,
+    # 11: records sent to adjudication for a field although their labels agree (a likely
+    # label error, issue 18): the adjudication queue lists them until decided.
+    """
+    CREATE TABLE adjudication_requests (
+        record_id    INTEGER NOT NULL REFERENCES records(id),
+        field_id     INTEGER NOT NULL REFERENCES label_fields(id),
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        reason       TEXT,
+        PRIMARY KEY (record_id, field_id)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
