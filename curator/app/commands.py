@@ -13,7 +13,7 @@ from PySide6.QtGui import QUndoCommand
 
 from curator.app.operations import Submit
 from curator.core.store import Store
-from curator.core.store.review import restore_reviews, save_revision, set_review
+from curator.core.store.review import restore_reviews, save_revision, set_review, swap_answers
 
 
 class CoreCommand(QUndoCommand):
@@ -61,9 +61,23 @@ class EditCommand(CoreCommand):
     """Save an edited conversation as a new revision; undo saves the previous one back."""
 
     def __init__(self, submit: Submit, record_id: int, before: dict[str, Any],
-                 after: dict[str, Any], actor: str, on_change: Callable[[], None]) -> None:
+                 after: dict[str, Any], actor: str, on_change: Callable[[], None],
+                 label: str = "Edit message") -> None:
         super().__init__(
-            submit, "Edit message",
+            submit, label,
             lambda s: save_revision(s, record_id, after, actor, "edit"),
             lambda s, _token: save_revision(s, record_id, before, actor, "undo edit"),
             on_change, ("Saving edit", "Saving edit"))
+
+
+class SwapCommand(CoreCommand):
+    """Exchange a preference pair's chosen and rejected answers (a revision); the undo
+    swaps them back (another revision: history only grows)."""
+
+    def __init__(self, submit: Submit, record_id: int, actor: str,
+                 on_change: Callable[[], None]) -> None:
+        super().__init__(
+            submit, "Swap chosen and rejected",
+            lambda s: swap_answers(s, [record_id], actor),
+            lambda s, _token: swap_answers(s, [record_id], actor, "undo swap"),
+            on_change, ("Swapping answers", "Swapping answers back"))

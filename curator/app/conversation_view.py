@@ -13,13 +13,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from curator.app.chat_style import ROLE_LABELS
 from curator.app.message_bubble import MessageBubble
+from curator.app.preference_view import AnswerColumns
 from curator.app.widgets import muted
-
-#: The extra outputs of a preference pair, shown after the messages.
-PREFERENCE_OUTPUTS = (("preferred_output", "Preferred output"),
-                      ("non_preferred_output", "Non-preferred output"))
+from curator.core import preference
 
 
 def tool_call_names(messages: list[Any]) -> dict[str, str]:
@@ -64,10 +61,16 @@ class ConversationView(QScrollArea):
 
     #: (message index, new text) when the reviewer saves an edited assistant message.
     message_edited = Signal(int, str)
+    #: (rank, message index, new text): an edited answer of a preference pair (0 = chosen).
+    answer_edited = Signal(int, int, str)
+    #: Swap the chosen and the rejected answer of the preference pair shown.
+    swap_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bubbles: list[MessageBubble] = []
+        #: A preference pair's answers side by side (None for a chat).
+        self.answers: AnswerColumns | None = None
         self.selected_message: int | None = None
         self.setObjectName("conversationScroll")
         self.setAccessibleName("Conversation")
@@ -79,12 +82,14 @@ class ConversationView(QScrollArea):
     @property
     def editing(self) -> bool:
         """Whether a message's editor is open."""
-        return any(bubble.editing for bubble in self.bubbles)
+        return any(bubble.editing for bubble in self.bubbles) or (
+            self.answers is not None and self.answers.editing)
 
     def clear(self) -> None:
         """Show no bubbles (a blank page)."""
         self.selected_message = None
         self.bubbles = []
+        self.answers = None
         old = self.takeWidget()
         if old is not None:
             old.hide()
@@ -144,7 +149,13 @@ class ConversationView(QScrollArea):
         return True
 
     def edit_last_answer(self) -> bool:
-        """Open the editor on the last editable (assistant) message; False if none is."""
+        """Open the editor on the last editable (assistant) message; False if none is.
+        For a preference pair: the chosen answer's."""
+        if self.answers is not None:
+            if not self.answers.start_edit(0):
+                return False
+            self.ensureWidgetVisible(self.answers.columns[0][-1], 0, 10)
+            return True
         editable = [bubble for bubble in self.bubbles if bubble.editable]
         return bool(editable) and self.start_edit(editable[-1].index)
 
@@ -187,25 +198,16 @@ class ConversationView(QScrollArea):
             role = bubble.role
             self._add_row(bubble, "left" if role == "user" else
                           "right" if role == "assistant" else "full")
-        for key, label in PREFERENCE_OUTPUTS:
-            outputs = conversation.get(key)
-            if isinstance(outputs, list) and outputs:
-                self._add_outputs(label, outputs, call_names)
+        if preference.is_preference(conversation):
+            self.answers = AnswerColumns(preference.outputs(conversation), call_names,
+                                         read_only)
+            self.answers.answer_edited.connect(self.answer_edited)
+            self.answers.swap_requested.connect(self.swap_requested)
+            self._add_row(self.answers, "full")
         if not messages:
             note = muted("This record has no messages.", wrap=False)
             note.setObjectName("emptyLabel")
             self._add_row(note, "full")
-
-    def _add_outputs(self, label: str, outputs: list[Any], call_names: dict[str, str]) -> None:
-        """A caption, then each output message as a bubble that cannot be edited."""
-        caption = muted(label, bold=True, wrap=False)
-        caption.setObjectName("sectionCaption")
-        self._add_row(caption, "full")
-        for message in outputs:
-            bubble = MessageBubble(-1, message, call_names)
-            self._lock(bubble)
-            bubble.title.setText(f"{label} · {ROLE_LABELS.get(bubble.role, bubble.role)}")
-            self._add_row(bubble, "right")
 
     @staticmethod
     def _lock(bubble: MessageBubble) -> None:

@@ -4,10 +4,12 @@
 returns. It puts together a :class:`RecordHeader`, a :class:`ConversationView` (each
 message a :class:`~curator.app.message_bubble.MessageBubble`, so a finding can scroll to
 it, its spans can be highlighted inside it, and an assistant message can be edited in
-place), a :class:`RawLineView` for a record that could not be read, and a
-:class:`FindingsPanel`. The view never writes to the project: a saved edit is announced
-with ``message_edited(index, text)`` and a finding decision with ``finding_action``; the
-main window turns them into undoable operations.
+place; a preference pair's answers side by side under its prompt, see
+:mod:`~curator.app.preference_view`), a :class:`RawLineView` for a record that could not
+be read, and a :class:`FindingsPanel`. The view never writes to the project: a saved edit
+is announced with ``message_edited(index, text)`` (``answer_edited(rank, index, text)``
+for a pair's answer, ``swap_requested`` for its swap button) and a finding decision with
+``finding_action``; the main window turns them into undoable operations.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class RecordView(QWidget):
 
     #: (message index, new text) when the reviewer saves an edited assistant message.
     message_edited = Signal(int, str)
+    #: (rank, message index, new text): an edited answer of a preference pair (0 = chosen).
+    answer_edited = Signal(int, int, str)
+    #: Swap the chosen and rejected answers of the preference pair shown.
+    swap_requested = Signal()
     #: (action, [finding]) for the finding chosen in the list: dismiss, confirm, allow,
     #: redact or reopen (the main window carries it out, undoably).
     finding_action = Signal(str, list)
@@ -71,6 +77,8 @@ class RecordView(QWidget):
         self.stack.addWidget(self.empty_label)
         self.scroll = ConversationView()
         self.scroll.message_edited.connect(self.message_edited)
+        self.scroll.answer_edited.connect(self.answer_edited)
+        self.scroll.swap_requested.connect(self.swap_requested)
         self.stack.addWidget(self.scroll)
         self.invalid_page = RawLineView()
         self.error_label = self.invalid_page.error_label

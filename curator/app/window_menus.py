@@ -159,6 +159,9 @@ class WindowMenus:
             self.review_actions[state] = self._action(
                 label, key, lambda _=False, s=state: w.review(s), menu)
         menu.addSeparator()
+        self.swap_action = self._action("&Swap chosen and rejected", "S",
+                                        w.records.swap_answers, menu)
+        menu.addSeparator()
         self._action("&Next record", "J", lambda: w.records.step_row(1), menu)
         self._action("&Previous record", "K", lambda: w.records.step_row(-1), menu)
         self._action("Next &unreviewed", "N", w.records.next_unreviewed, menu)
@@ -198,5 +201,5 @@ class WindowMenus:
                 self.labels_export_action, self.pack_import_action, self.repair_action,
                 self.schema_action,
                 self.batch_action, self.pack_export_action, self.packs_action,
-                self.scan_action, self.pii_action, self.similar_action,
+                self.scan_action, self.pii_action, self.similar_action, self.swap_action,
                 *self.review_actions.values()]

@@ -19,12 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from curator.app.commands import EditCommand, ReviewCommand
+from curator.app.commands import EditCommand, ReviewCommand, SwapCommand
 from curator.app.jobs import JobFactory, one_step
+from curator.app.preference_view import rank_name
 from curator.app.record_view import RecordView
 from curator.app.records_model import RecordTableModel
 from curator.app.shell import Shell
 from curator.app.widgets import ElidedLabel, combo, refill
+from curator.core import preference
 from curator.core.jobs import Job, Progress
 from curator.core.store import Store
 from curator.core.store.browse import (
@@ -149,6 +151,8 @@ class RecordsController(QObject):
         self.invalid_only.toggled.connect(self.filters_changed)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.record_view.message_edited.connect(self.edit_message)
+        self.record_view.answer_edited.connect(self.edit_answer_text)
+        self.record_view.swap_requested.connect(self.swap_answers)
         self.edit_shortcut.activated.connect(self.edit_answer)
 
     def clear(self) -> None:
@@ -319,6 +323,34 @@ class RecordsController(QObject):
         after["messages"][index]["content"] = text
         w.undo_stack.push(EditCommand(w.submit_op, self.current_id, before, after,
                                       w.annotator, self.after_change))
+
+    def edit_answer_text(self, rank: int, index: int, text: str) -> None:
+        """Save an edited answer of the preference pair shown (0 = chosen) as a new
+        revision (undoable)."""
+        w = self.window
+        if w.blocks("Editing") or w.store is None or self.current_id is None:
+            return
+        before = record_detail(w.store, self.current_id)["conversation"]
+        if not preference.is_preference(before):
+            return
+        after = preference.with_output_text(before, rank, index, text)
+        w.undo_stack.push(EditCommand(w.submit_op, self.current_id, before, after,
+                                      w.annotator, self.after_change,
+                                      f"Edit {rank_name(rank).lower()} answer"))
+
+    def swap_answers(self) -> None:
+        """Swap the chosen and rejected answers of the record shown (S): a new revision,
+        undoable; the imported line stays as it was."""
+        w = self.window
+        if w.blocks("Swapping answers") or self.current_id is None:
+            return
+        detail = self.record_view.detail
+        if detail is None or not preference.is_preference(detail.get("conversation")):
+            w.statusBar().showMessage("This record is not a preference pair: there are no "
+                                      "chosen and rejected answers to swap.", 6000)
+            return
+        w.undo_stack.push(SwapCommand(w.submit_op, self.current_id, w.annotator,
+                                      self.after_change))
 
     def after_change(self) -> None:
         """A change was saved: refresh the rows, the record shown and the counts."""
