@@ -19,8 +19,8 @@ from curator.core.conversation import part_text
 #: A marked range of a text: start, end (exclusive), colour name, tag (kept on the format).
 Span = tuple[int, int, str, str]
 
-#: Words and the white space between them: what a word diff compares.
-WORDS = re.compile(r"\s+|[^\s]+")
+#: A word, as a word diff compares them (white space only separates).
+WORD = re.compile(r"\S+")
 #: Words a side may have for a diff (difflib is quadratic at worst; beyond this, no marks).
 DIFF_WORD_LIMIT = 20_000
 
@@ -65,30 +65,19 @@ def message_text(message: Any) -> str:
 
 def changed_words(text: str, reference: str) -> list[tuple[int, int]]:
     """The character ranges of ``text``'s words that ``reference`` does not have at that
-    place (a word-level ``difflib`` diff); white space alone is never marked.
+    place (a word-level ``difflib`` diff): a run of changed words is one range, white
+    space alone is never marked.
 
     Empty when either side has more than :data:`DIFF_WORD_LIMIT` words (too slow to diff).
     """
-    mine = WORDS.findall(text)
-    theirs = WORDS.findall(reference)
+    mine = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+    theirs = WORD.findall(reference)
     if len(mine) > DIFF_WORD_LIMIT or len(theirs) > DIFF_WORD_LIMIT:
         return []
-    starts = [0]
-    for word in mine:
-        starts.append(starts[-1] + len(word))
-    ranges: list[tuple[int, int]] = []
-    matcher = difflib.SequenceMatcher(a=theirs, b=mine, autojunk=False)
-    for op, _a0, _a1, b0, b1 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        # trim white space at either end: a mark covers words, not the gaps around them
-        while b0 < b1 and not mine[b0].strip():
-            b0 += 1
-        while b1 > b0 and not mine[b1 - 1].strip():
-            b1 -= 1
-        if b0 < b1:
-            ranges.append((starts[b0], starts[b1]))
-    return ranges
+    matcher = difflib.SequenceMatcher(a=theirs, b=[word for _, _, word in mine],
+                                      autojunk=False)
+    return [(mine[b0][0], mine[b1 - 1][1])
+            for op, _a0, _a1, b0, b1 in matcher.get_opcodes() if op != "equal" and b1 > b0]
 
 
 class ChatText(QTextBrowser):
