@@ -217,6 +217,30 @@ def take_getting_started(camera: Camera, project: Path, tmp: Path) -> None:
     settle()
 
 
+@scene("preference")
+def take_preference(camera: Camera, project: Path, tmp: Path) -> None:
+    """A preference pair (OpenAI's format, a public sample): the prompt, then the chosen
+    and the rejected answer side by side, the words that differ marked."""
+    from curator.core.checks.scan import scan
+    from curator.core.ingest import import_files
+    from curator.core.store import Store
+
+    pairs = tmp / "pairs.curator"
+    sample = DOCS.parent / "tests" / "data" / "openai_dpo_example.jsonl"
+    with Store.open(pairs, create=True) as store:
+        run_job(import_files(store, [sample], actor="docs"))
+        run_job(scan(store, ("schema",), actor="docs"))
+        record = store.record("openai_dpo_example.jsonl:23")  # short answers, one sentiment
+    assert record is not None
+    window = camera.window
+    window.open_project(pairs)
+    camera.settle()
+    row = window.model.row_of(record["id"])
+    assert row is not None
+    window.select_row(row)
+    camera.shoot("preference")
+
+
 def take_here(out: Path, only: set[str] | None = None) -> int:
     app = application()
     screen = QGuiApplication.primaryScreen().availableGeometry()
