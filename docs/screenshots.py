@@ -118,10 +118,12 @@ def take_workbench(camera: Camera, project: Path, tmp: Path) -> None:
     window.tabs.setCurrentWidget(window.pii_queue)
     settle()
     queue = window.pii_queue
-    queue.select(next(i for i, item in enumerate(queue.model.items)
-                      if item["code"] == "EMAIL_ADDRESS"))
+    # the grouped queue: the system prompt's name is one group of every record's span
+    groups = queue.model.items
+    queue.select(next(i for i, g in enumerate(groups) if g["text"] == "Acme Cloud's"))
     shoot("pii")
-    queue.open_current()
+    queue.select(next(i for i, g in enumerate(groups) if g["code"] == "EMAIL_ADDRESS"))
+    queue.open_current()  # its first occurrence, the span marked in its record
     shoot("pii-record")
     # duplicates (the real embedding model) and the diversity map
     window.run_similarity_scan()

@@ -66,6 +66,7 @@ class ChecksController(QObject):
         self.pii_queue.scan_requested.connect(self.run_pii_scan)
         self.pii_queue.settings_requested.connect(self.open_pii_settings)
         self.pii_queue.reload_requested.connect(self.load_pii)
+        self.pii_queue.occurrences_requested.connect(self.load_occurrences)
         self.duplicates.keepRequested.connect(self.keep_one)
         self.duplicates.dismissRequested.connect(self.dismiss_cluster)
         self.duplicates.openRecordRequested.connect(self._open_key)
@@ -243,23 +244,37 @@ class ChecksController(QObject):
         self.load_pii()
 
     def load_pii(self) -> None:
-        """Load the personal-data queue (off the UI thread)."""
-        show = self.pii_queue.show
+        """Load the personal-data queue, grouped by text and type (off the UI thread)."""
+        show = self.pii_queue.spans_shown
 
         def job(store: Store) -> Job[Any]:
             yield Progress(0, None, "Loading personal data")
             # every analysed text has a cache row, spans or not: scanned at least once
             scanned = store.db.execute("SELECT 1 FROM pii_cache LIMIT 1").fetchone() is not None
             counts = finding_store.queue_counts(store, "pii") if scanned else None
-            return finding_store.queue(store, "pii", show), counts
+            return finding_store.pii_groups(store, show), counts
 
         self.window.submit("Loading personal data", job,
                            lambda result: self.pii_queue.set_items(*result))
 
+    def load_occurrences(self, ids: list[int]) -> None:
+        """Show where the chosen groups' spans are (a bounded read: the first
+        ``OCCURRENCE_LIMIT`` of them, each with its record key and a snippet)."""
+        from curator.app.pii_view import OCCURRENCE_LIMIT
+        from curator.core.checks import pii_review
+
+        store = self.window.store
+        if store is not None:
+            self.pii_queue.set_occurrences(
+                ids, pii_review.occurrences(store, ids, limit=OCCURRENCE_LIMIT,
+                                               context=80))
+
     # -- findings --------------------------------------------------------------------
 
     def finding_action(self, name: str, chosen: list[dict[str, Any]]) -> None:
-        """Dismiss, confirm, reopen, allow-list or redact findings, undoably."""
+        """Dismiss, confirm, reopen, allow-list or redact findings, undoably: ``chosen``
+        are findings (with an ``id``) or groups of the PII queue (with their ``ids``),
+        and each decision, however many spans it covers, is one step of Edit → Undo."""
         w = self.window
         if w.blocks("Changing findings"):
             return
@@ -274,8 +289,11 @@ class ChecksController(QObject):
         from curator.core.checks import pii_review
 
         submit, after = self.window.submit_op, self._after_finding_change
-        ids = [int(f["id"]) for f in chosen]
-        n = f"{len(ids)} finding{'s' if len(ids) != 1 else ''}"
+        ids = sorted({int(i) for f in chosen for i in f.get("ids", [f.get("id")])})
+        n = plural(len(ids), "finding")
+        if "ids" in chosen[0]:
+            n = (f"“{chosen[0]['text']}” ({plural(len(ids), 'span')})" if len(chosen) == 1
+                 else f"{len(chosen):,} groups ({plural(len(ids), 'span')})")
         if name in ("dismiss", "confirm", "reopen"):
             status, confirmed, label = {
                 "dismiss": ("dismissed", False, f"Dismiss {n}"),
@@ -286,11 +304,12 @@ class ChecksController(QObject):
                 lambda s: finding_store.set_status(s, ids, status, actor, confirmed),
                 lambda s, before: finding_store.restore_status(s, before, actor), after)
         if name == "allow":
-            text = str(chosen[0].get("text") or "")
+            texts = list(dict.fromkeys(str(f.get("text") or "") for f in chosen))
+            label = (f"Allow “{texts[0]}” everywhere" if len(texts) == 1
+                     else f"Allow {len(texts):,} texts everywhere")
             return CoreCommand(
-                submit, f"Allow “{text}” everywhere",
-                lambda s: pii_review.allow(s, text, actor),
-                lambda s, token: pii_review.undo_allow(s, token, actor), after)
+                submit, label, lambda s: pii_review.allow_all(s, texts, actor),
+                lambda s, token: pii_review.undo_allow_all(s, token, actor), after)
         if name == "redact":
             return CoreCommand(
                 submit, f"Redact {n}",

@@ -40,22 +40,35 @@ def bare_project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, settings: QSettings) -> Iterator:  # type: ignore[no-untyped-def]
+def make_window(qtbot, settings: QSettings) -> Iterator:  # type: ignore[no-untyped-def]
+    """Opens the main window, given its arguments (e.g. ``models=``); closes it after."""
     from curator.app.main_window import MainWindow
 
-    win = MainWindow(settings, annotator="tester")
-    qtbot.addWidget(win)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=5_000)  # shortcuts need an active window
-    yield win
-    win.runner.cancel()
-    win.runner.wait()
-    # Destroy the window now: a closed but living window keeps its shortcuts, and the
-    # next test's key presses would be ambiguous.
-    win.close()
-    win.deleteLater()
+    made: list[MainWindow] = []
+
+    def _make(**kwargs):  # type: ignore[no-untyped-def]
+        win = MainWindow(settings, annotator="tester", **kwargs)
+        made.append(win)
+        qtbot.addWidget(win)
+        win.show()
+        win.activateWindow()
+        qtbot.waitUntil(win.isActiveWindow, timeout=5_000)  # shortcuts need an active window
+        return win
+
+    yield _make
+    for win in made:
+        win.runner.cancel()
+        win.runner.wait()
+        # Destroy the window now: a closed but living window keeps its shortcuts, and
+        # the next test's key presses would be ambiguous.
+        win.close()
+        win.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def window(make_window):  # type: ignore[no-untyped-def]
+    return make_window()
 
 
 @pytest.fixture

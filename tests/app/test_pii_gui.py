@@ -18,9 +18,10 @@ from curator.core.store import Store
 
 
 @pytest.fixture
-def pii_window(qtbot, window, wait_idle, demo_project: Path, pii_analyzer):  # type: ignore[no-untyped-def]
+def pii_window(qtbot, make_window, wait_idle, demo_project: Path, pii_analyzer):  # type: ignore[no-untyped-def]
     """The window on the demo project after a scan for personal data."""
-    window.models = ModelCache(pii_analyzer=pii_analyzer, pii_settings=PiiSettings())
+    window = make_window(models=ModelCache(pii_analyzer=pii_analyzer,
+                                           pii_settings=PiiSettings()))
     assert window.open_project(demo_project)
     wait_idle(window)
     qtbot.keyClick(window.table, Qt.Key.Key_P,
@@ -32,8 +33,12 @@ def pii_window(qtbot, window, wait_idle, demo_project: Path, pii_analyzer):  # t
     return window
 
 
-def rows(window: Any) -> list[dict[str, Any]]:
+def groups(window: Any) -> list[dict[str, Any]]:
     return list(window.pii_queue.model.items)
+
+
+def occurrences(window: Any) -> list[dict[str, Any]]:
+    return list(window.pii_queue.occurrences.items)
 
 
 def status_of(project: Path, finding_id: int) -> tuple[str, Any]:
@@ -45,20 +50,51 @@ def status_of(project: Path, finding_id: int) -> tuple[str, Any]:
 
 
 def select(window: Any, predicate: Any) -> dict[str, Any]:
-    items = rows(window)
+    """Choose the first group matching ``predicate`` (keyboard focus on the groups)."""
+    items = groups(window)
     row = next(i for i, item in enumerate(items) if predicate(item))
     window.pii_queue.select(row)
     window.pii_queue.table.setFocus()
     return items[row]
 
 
-def test_scan_fills_the_queue_and_spans_are_highlighted_by_type(
-        qtbot, pii_window, wait_idle) -> None:  # type: ignore[no-untyped-def]
-    items = rows(pii_window)
-    codes = {item["code"] for item in items}
-    assert {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "PERSON"} <= codes
-    assert "to review" in pii_window.pii_queue.summary.text()
-    email = select(pii_window, lambda i: i["code"] == "EMAIL_ADDRESS")
+def ctrl_click(qtbot, table: Any, row: int) -> None:  # type: ignore[no-untyped-def]
+    index = table.model().index(row, 2)
+    table.scrollTo(index)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.ControlModifier, table.visualRect(index).center())
+
+
+def test_the_queue_shows_one_group_per_text_and_type_riskiest_first(
+        qtbot, pii_window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    items = groups(pii_window)
+    with Store.open(demo_project) as store:
+        spans = store.findings(kind="pii")
+    assert len(items) == len({(f["text"], f["code"]) for f in spans}) < len(spans)
+    system = next(g for g in items if g["text"] == "Acme Cloud's")  # in every system prompt
+    assert system["spans"] == system["records"] > 10
+    tiers = ["identifier", "contextual", "public"]
+    ranks = [tiers.index(g["tier"]) for g in items]
+    assert ranks == sorted(ranks) and ranks[0] == 0
+    model = pii_window.pii_queue.model
+    row = items.index(system)
+    assert [model.data(model.index(row, c)) for c in range(5)] == [
+        "public", "PERSON", "Acme Cloud's", f"{system['spans']:,}", f"{system['records']:,}"]
+    assert QColor(model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole)) != QColor(
+        model.data(model.index(row, 0), Qt.ItemDataRole.DecorationRole))
+    legend = pii_window.pii_queue.legend
+    assert legend.isVisible() and "public</b>: kept unless you confirm" in legend.text()
+    assert "groups shown" in pii_window.pii_queue.summary.text()
+
+
+def test_a_group_lists_its_occurrences_and_enter_opens_the_span(
+        qtbot, pii_window) -> None:  # type: ignore[no-untyped-def]
+    group = select(pii_window, lambda g: g["code"] == "EMAIL_ADDRESS")
+    found = occurrences(pii_window)
+    assert sorted(o["id"] for o in found) == group["ids"]
+    assert all(group["text"] in o["snippet"] and o["record"] for o in found)
+    assert group["text"] in pii_window.pii_queue.occurrence_title.text()
+    email = found[0]
     qtbot.keyClick(pii_window.pii_queue.table, Qt.Key.Key_Return)
     assert pii_window.tabs.currentIndex() == 0
     assert pii_window.current_id == email["record_id"]
@@ -75,53 +111,64 @@ def test_scan_fills_the_queue_and_spans_are_highlighted_by_type(
         cursor.charFormat().background().style() == Qt.BrushStyle.NoBrush
 
 
-def test_dismiss_by_key_then_undo(qtbot, pii_window, wait_idle,
-                                  demo_project: Path) -> None:  # type: ignore[no-untyped-def]
-    before = len(rows(pii_window))
-    item = select(pii_window, lambda i: i["code"] == "PHONE_NUMBER")
-    qtbot.keyClick(pii_window.pii_queue.table, Qt.Key.Key_D)
+def test_dismissing_several_groups_is_one_undo_step(
+        qtbot, pii_window, wait_idle, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    queue = pii_window.pii_queue
+    first = select(pii_window, lambda g: g["text"] == "Acme Cloud's")
+    other = next(g for g in groups(pii_window) if g["code"] == "LOCATION")
+    ctrl_click(qtbot, queue.table, groups(pii_window).index(other))
+    assert {g["text"] for g in queue.selected()} == {first["text"], other["text"]}
+    steps = pii_window.undo_stack.count()
+    queue.table.setFocus()
+    qtbot.keyClick(queue.table, Qt.Key.Key_D)
     wait_idle(pii_window)
-    assert status_of(demo_project, item["id"])[0] == "dismissed"
-    assert len(rows(pii_window)) == before - 1
-    assert item["id"] not in {i["id"] for i in rows(pii_window)}
+    ids = first["ids"] + other["ids"]
+    assert all(status_of(demo_project, i)[0] == "dismissed" for i in ids)
+    assert {(first["text"], first["code"]), (other["text"], other["code"])}.isdisjoint(
+        (g["text"], g["code"]) for g in groups(pii_window))
+    assert pii_window.undo_stack.count() == steps + 1
     pii_window.undo_stack.undo()
     wait_idle(pii_window)
-    assert status_of(demo_project, item["id"])[0] == "open"
+    assert all(status_of(demo_project, i)[0] == "open" for i in ids)
+    back = {(g["text"], g["code"]): g["spans"] for g in groups(pii_window)}
+    assert back[(first["text"], first["code"])] == first["spans"]
+    assert (other["text"], other["code"]) in back
 
 
-def test_confirm_takes_it_off_the_queue_but_keeps_it_open(
+def test_confirm_takes_the_group_off_the_queue_but_keeps_it_open(
         qtbot, pii_window, wait_idle, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
-    item = select(pii_window, lambda i: i["code"] == "CREDIT_CARD")
+    group = select(pii_window, lambda g: g["code"] == "CREDIT_CARD")
     qtbot.keyClick(pii_window.pii_queue.table, Qt.Key.Key_C)
     wait_idle(pii_window)
-    assert status_of(demo_project, item["id"]) == ("open", 1)
-    assert item["id"] not in {i["id"] for i in rows(pii_window)}
-    assert "1 confirmed" in pii_window.pii_queue.summary.text()
+    assert all(status_of(demo_project, i) == ("open", 1) for i in group["ids"])
+    assert "CREDIT_CARD" not in {g["code"] for g in groups(pii_window)}
+    assert f"{len(group['ids'])} confirmed" in pii_window.pii_queue.summary.text()
 
 
 def test_allow_list_suppresses_the_text_everywhere_with_undo(
         qtbot, pii_window, wait_idle, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
     text = "Acme Cloud's"
-    same = [i["id"] for i in rows(pii_window) if i["text"] == text]
-    assert len(same) > 10  # the system prompt of every record
-    select(pii_window, lambda i: i["text"] == text)
+    group = select(pii_window, lambda g: g["text"] == text)
+    assert len(group["ids"]) > 10  # the system prompt of every record: one row
     qtbot.keyClick(pii_window.pii_queue.table, Qt.Key.Key_W)
     wait_idle(pii_window)
-    assert all(status_of(demo_project, i)[0] == "dismissed" for i in same)
-    assert text not in {i["text"] for i in rows(pii_window)}
+    assert all(status_of(demo_project, i)[0] == "dismissed" for i in group["ids"])
+    assert text not in {g["text"] for g in groups(pii_window)}
     with Store.open(demo_project) as store:
         assert store.setting("pii")["allow_list"] == [text]
     pii_window.undo_stack.undo()
     wait_idle(pii_window)
-    assert all(status_of(demo_project, i)[0] == "open" for i in same)
+    assert all(status_of(demo_project, i)[0] == "open" for i in group["ids"])
     with Store.open(demo_project) as store:
         assert store.setting("pii")["allow_list"] == []
 
 
-def test_redact_in_the_record_with_undo(qtbot, pii_window, wait_idle,
-                                        demo_project: Path) -> None:  # type: ignore[no-untyped-def]
-    item = select(pii_window, lambda i: i["code"] == "EMAIL_ADDRESS")
-    qtbot.keyClick(pii_window.pii_queue.table, Qt.Key.Key_X)
+def test_redact_one_occurrence_with_undo(qtbot, pii_window, wait_idle,
+                                         demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    select(pii_window, lambda g: g["code"] == "EMAIL_ADDRESS")
+    item = occurrences(pii_window)[0]
+    pii_window.pii_queue.occurrence_table.setFocus()
+    qtbot.keyClick(pii_window.pii_queue.occurrence_table, Qt.Key.Key_X)
     wait_idle(pii_window)
 
     def message() -> str:
@@ -142,7 +189,8 @@ def test_redact_in_the_record_with_undo(qtbot, pii_window, wait_idle,
 
 def test_record_view_buttons_act_on_the_chosen_finding(
         qtbot, pii_window, wait_idle, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
-    item = select(pii_window, lambda i: i["code"] == "PHONE_NUMBER")
+    select(pii_window, lambda g: g["code"] == "PHONE_NUMBER")
+    item = occurrences(pii_window)[0]
     pii_window.pii_queue.open_current()
     view = pii_window.record_view
     # opened from the queue, the span's finding is the chosen one
@@ -160,6 +208,25 @@ def test_record_view_buttons_act_on_the_chosen_finding(
     qtbot.mouseClick(view.finding_buttons["reopen"], Qt.MouseButton.LeftButton)
     wait_idle(pii_window)
     assert status_of(demo_project, item["id"])[0] == "open"
+
+
+def test_a_group_from_text_that_is_not_english_shows_its_note(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from curator.app.pii_view import PiiQueue
+
+    queue = PiiQueue()
+    qtbot.addWidget(queue)
+    note = "names not checked: this text is not English"
+    group = {"text": "ali.veli@example.com", "code": "EMAIL_ADDRESS", "tier": "identifier",
+             "tiers": {"identifier": 1}, "spans": 1, "records": 1, "score": 1.0,
+             "note": note, "status": {"to_review": 1}, "ids": [7]}
+    asked: list[list[int]] = []
+    queue.occurrences_requested.connect(asked.append)
+    queue.set_items([group], {"to_review": 1, "confirmed": 0, "dismissed": 0, "resolved": 0})
+    assert asked == [[7]]
+    assert queue.note.isHidden()
+    queue.set_occurrences([7], [])
+    assert not queue.note.isHidden() and note in queue.note.text()
+    assert note in queue.model.data(queue.model.index(0, 2), Qt.ItemDataRole.ToolTipRole)
 
 
 def test_without_a_model_the_window_says_patterns_only(
