@@ -238,6 +238,8 @@ class AdjudicationView(QWidget):
             votes = " · ".join(f"{show_value(schema.load_value(v))} ×{n}"
                                for v, n in sorted(item.counts.items(), key=lambda x: -x[1]))
             text = f"{item.key}    {votes}"
+            if item.requested is not None:
+                text += "    · sent to adjudication"
             if item.decided is not None:
                 text = f"✓ {show_value(item.decided)}  ·  " + text
             entry = QListWidgetItem(text)
@@ -285,7 +287,11 @@ class AdjudicationView(QWidget):
             for column, text in enumerate((person, show_value(value),
                                            stamps.get(person, "")[:16].replace("T", " "))):
                 self.table.setItem(row, column, QTableWidgetItem(text))
-        votes = sorted(item.counts.items(), key=lambda x: -x[1])
+        counted = sorted(item.counts.items(), key=lambda x: -x[1])
+        votes: list[tuple[str, int | str]] = list(counted)
+        suggested = (item.requested or {}).get("suggested")
+        if suggested is not None and labels.same_value(suggested) not in item.counts:
+            votes.append((labels.same_value(suggested), "model"))  # sent as a label error
         self.candidates = [schema.load_value(v) for v, _ in votes]
         for index, (value, (_, n)) in enumerate(zip(self.candidates, votes, strict=True)):
             key = str(index + 1) if index < 9 else ""
@@ -306,8 +312,10 @@ class AdjudicationView(QWidget):
         self.typed.setCompleter(completer)
         self.typed.clear()
         self.note.setText(item.note or "")
-        self.current.setText(f"Decided: {show_value(item.decided)}"
-                             if item.decided is not None else "Not decided yet.")
+        self.current.setText((f"Decided: {show_value(item.decided)}"
+                              if item.decided is not None else "Not decided yet.")
+                             + (f"  Sent by {item.requested['by']}: "
+                                f"{item.requested['reason']}" if item.requested else ""))
 
     # -- deciding ------------------------------------------------------------------
 

@@ -280,6 +280,9 @@ class LabelingPanel(QWidget):
         outer.addWidget(self.record_text)
         self.blind_note = muted("Blind batch: other annotators' labels are hidden.")
         outer.addWidget(self.blind_note)
+        #: Widgets others add over the fields (add_extra): the model's suggestion.
+        self.extras = QVBoxLayout()
+        outer.addLayout(self.extras)
         self.guide_toggle = QToolButton(text="Guidelines", checkable=True, checked=True)
         self.guide_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.guide_toggle.setArrowType(Qt.ArrowType.DownArrow)
@@ -316,6 +319,10 @@ class LabelingPanel(QWidget):
         self.next_button.clicked.connect(self.next_requested)
         foot.addWidget(self.next_button)
         outer.addLayout(foot)
+
+    def add_extra(self, widget: QWidget) -> None:
+        """Show ``widget`` over the fields (e.g. the model's suggestion)."""
+        self.extras.addWidget(widget)
 
     def _toggle_guidelines(self, shown: bool) -> None:
         self.guidelines.setVisible(shown and bool(self.guidelines.toMarkdown().strip()))

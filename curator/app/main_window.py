@@ -40,6 +40,7 @@ from curator.app.jobs import JobFactory, JobRunner, OnDone, OnFailed, Operation,
 from curator.app.packs_view import PackBanner, PackController
 from curator.app.widgets import ElidedLabel, fit_to_screen
 from curator.app.window_checks import ChecksController
+from curator.app.window_label_quality import LabelQualityController
 from curator.app.window_labels import LabelsController
 from curator.app.window_menus import WindowMenus
 from curator.app.window_projects import ProjectController
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.records = RecordsController(self)
         self.checks = ChecksController(self)
         self.labels = LabelsController(self)
+        self.label_quality = LabelQualityController(self)
         self.transfer = TransferController(self)
         records, checks = self.records, self.checks
         self.model, self.table = records.model, records.table
@@ -119,6 +121,7 @@ class MainWindow(QMainWindow):
         self.pii_queue, self.duplicates = checks.pii_queue, checks.duplicates
         self.diversity, self.duplicates_tab = checks.diversity, checks.duplicates_tab
         self.label_dock, self.recent_menu = self.labels.dock, self.projects.recent_menu
+        self.label_errors_tab = self.label_quality.queue
 
     def _build_widgets(self) -> None:
         self.dashboard = Dashboard()
@@ -129,6 +132,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.dashboard, "Dashboard")
         self.tabs.addTab(self.pii_queue, "Personal data")
         self.tabs.addTab(self.duplicates_tab, "Duplicates")
+        self.tabs.addTab(self.label_quality.queue, "Label errors")
         self.tabs.addTab(self.labels.agreement_tab, "Agreement")
         self.tabs.addTab(self.labels.adjudication_tab, "Adjudication")
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.label_dock)
@@ -170,6 +174,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.records.current_changed.connect(self.labels.set_record)
+        self.records.current_changed.connect(self.label_quality.set_record)
         self.records.loaded.connect(self._records_loaded)
         self.record_view.finding_action.connect(self.checks.finding_action)
         self.pii_queue.open_record.connect(self.show_span)
@@ -203,6 +208,7 @@ class MainWindow(QMainWindow):
         self.records.clear()
         self.checks.reset(store)
         self.labels.build(store)
+        self.label_quality.reset(store)
         self.packs.apply_tabs()
         if self.packs.info is None:
             self.setWindowTitle(f"{path.name} — Curator")
@@ -358,6 +364,8 @@ class MainWindow(QMainWindow):
             self.checks.load_pii()
         elif tab is self.duplicates_tab:
             self.checks.load_duplicates()
+        elif tab is self.label_quality.queue:
+            self.label_quality.load()
         else:
             self.labels.tab_shown(tab)
 

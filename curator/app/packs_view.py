@@ -275,6 +275,10 @@ class PackHost(Shell, Protocol):
         """The Duplicates tab."""
 
     @property
+    def label_errors_tab(self) -> QWidget:
+        """The Label errors tab (hidden in a pack)."""
+
+    @property
     def agreement_tab(self) -> QWidget:
         """The Agreement tab."""
 
@@ -331,7 +335,8 @@ class PackController(QObject):
         """An annotator labels in Records; checks, agreement and adjudication are the
         coordinator's (call after the window rebuilt its labelling tabs)."""
         w = self.window
-        for tab in (w.pii_queue, w.duplicates_tab, w.agreement_tab, w.adjudication_tab):
+        for tab in (w.pii_queue, w.duplicates_tab, w.label_errors_tab, w.agreement_tab,
+                    w.adjudication_tab):
             w.tabs.setTabVisible(w.tabs.indexOf(tab), self.info is None)
 
     def blocks(self, what: str = "This") -> bool:

@@ -4,7 +4,7 @@ fields and batches dialogs, and labels in and out of CSV/JSONL files.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -85,6 +85,9 @@ class LabelsController(QObject):
         self.wanted = False
         #: The annotators and batches dialog opened last.
         self.batch_dialog: QDialog | None = None
+        #: Asked first by Next: True when it chose the next record itself (the "most
+        #: informative first" order, window_label_quality).
+        self.next_override: Callable[[], bool] | None = None
 
     def detach(self) -> None:
         """Another project is opening: the views let go of theirs (saves still finish)."""
@@ -171,6 +174,8 @@ class LabelsController(QObject):
 
         w = self.window
         if w.store is None:
+            return
+        if self.next_override is not None and self.next_override():
             return
         annotator, current = w.annotator, w.current_id
         if not w.runner.busy:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMenu, QMenuBar, QTabWidget, QWidget
 
 from curator.app.packs_view import PackController
 from curator.app.window_checks import ChecksController
+from curator.app.window_label_quality import LabelQualityController
 from curator.app.window_labels import LabelsController
 from curator.app.window_projects import ProjectController
 from curator.app.window_records import REVIEW_KEYS, RecordsController
@@ -34,6 +35,10 @@ class MenusHost(Protocol):
     @property
     def labels(self) -> LabelsController:
         """Labelling."""
+
+    @property
+    def label_quality(self) -> LabelQualityController:
+        """Likely label errors, suggestions, find similar."""
 
     @property
     def transfer(self) -> TransferController:
@@ -165,6 +170,9 @@ class WindowMenus:
         self._action("&Next record", "J", lambda: w.records.step_row(1), menu)
         self._action("&Previous record", "K", lambda: w.records.step_row(-1), menu)
         self._action("Next &unreviewed", "N", w.records.next_unreviewed, menu)
+        menu.addSeparator()
+        self._action("Find &similar records", "Ctrl+Shift+S",
+                     lambda: w.label_quality.find_similar(), menu)
 
     def _checks(self, menu: QMenu) -> None:
         checks = self.window.checks
@@ -174,6 +182,9 @@ class WindowMenus:
                                        checks.run_pii_scan, menu)
         self.similar_action = self._action("Find &duplicates and contradictions",
                                            "Ctrl+Shift+D", checks.run_similarity_scan, menu)
+        self.label_errors_action = self._action(
+            "Find likely &label errors", "Ctrl+Shift+L",
+            self.window.label_quality.run_scan, menu)
 
     def _view(self, menu: QMenu) -> None:
         w = self.window
@@ -182,6 +193,8 @@ class WindowMenus:
         self._action("&Dashboard", "Ctrl+2", lambda: tabs.setCurrentIndex(1), menu)
         self._action("&Personal data", "Ctrl+3",
                      lambda: tabs.setCurrentWidget(checks.pii_queue), menu)
+        self._action("Label &errors", "Ctrl+7",
+                     lambda: tabs.setCurrentWidget(w.label_quality.queue), menu)
         self._action("D&uplicates", "Ctrl+6",
                      lambda: tabs.setCurrentWidget(checks.duplicates_tab), menu)
         self._action("&Agreement", "Ctrl+4",
@@ -202,4 +215,5 @@ class WindowMenus:
                 self.schema_action,
                 self.batch_action, self.pack_export_action, self.packs_action,
                 self.scan_action, self.pii_action, self.similar_action, self.swap_action,
+                self.label_errors_action,
                 *self.review_actions.values()]

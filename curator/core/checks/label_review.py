@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,6 +177,16 @@ def undo_send(store: Store, sent: Sent, actor: str) -> None:
 
     labels.withdraw_adjudication_request(store, sent.record_id, sent.field, actor,
                                          sent.request_before)
+
+
+def undo_all(store: Store, done: Sequence[Accepted | Sent] | None, actor: str) -> None:
+    """Undo several accepts or sends, last first, in one transaction."""
+    with store.atomic():
+        for change in reversed(done or []):
+            if isinstance(change, Accepted):
+                undo_accept(store, change, actor)
+            else:
+                undo_send(store, change, actor)
 
 
 def queue(store: Store, show: str = "to-review") -> list[dict[str, Any]]:

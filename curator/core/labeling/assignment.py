@@ -260,6 +260,22 @@ def is_done(store: Store, record_id: int, annotator: str) -> bool:
                                  [record_id, found.id, *args]).fetchone()[0] == 1)
 
 
+def unfinished(store: Store, annotator: str, limit: int | None = None) -> list[int]:
+    """The records (in file order) the annotator is to label and has not finished."""
+    found = find_annotator(store, annotator)
+    if found is None:
+        scope, scope_args = "SELECT id FROM records WHERE valid", list[Any]()
+        done, done_args = "SELECT NULL WHERE 0", list[Any]()
+    else:
+        scope, scope_args = _scope(store, found.id)
+        done, done_args = _done_sql(store)
+        done_args = [found.id, *done_args]
+    sql = f"SELECT id FROM ({scope}) WHERE id NOT IN ({done}) ORDER BY id"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [int(r[0]) for r in store.db.execute(sql, [*scope_args, *done_args])]
+
+
 def next_unlabelled(store: Store, annotator: str, after_record_id: int | None = None
                     ) -> int | None:
     """The next record (in file order, wrapping round) the annotator has not finished.

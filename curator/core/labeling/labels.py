@@ -71,6 +71,11 @@ def _same(value: Any) -> str:
 # -- writing -------------------------------------------------------------------------
 
 
+def same_value(value: Any) -> str:
+    """A value's identity as the adjudication queue counts votes (``Disagreement.counts``)."""
+    return _same(value)
+
+
 def _check_record(store: Store, record_id: int) -> None:
     row = store.db.execute("SELECT valid FROM records WHERE id = ?", (record_id,)).fetchone()
     if row is None:
