@@ -175,6 +175,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.records.current_changed.connect(self.labels.set_record)
         self.records.current_changed.connect(self.label_quality.set_record)
+        self.record_view.header.similar_requested.connect(
+            lambda: self.label_quality.find_similar())
         self.records.loaded.connect(self._records_loaded)
         self.record_view.finding_action.connect(self.checks.finding_action)
         self.pii_queue.open_record.connect(self.show_span)

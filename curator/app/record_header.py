@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from curator.app.chat_style import REVIEW_COLORS, REVIEW_LABELS, Pill
 from curator.app.widgets import ElidedLabel, muted
@@ -38,6 +38,9 @@ class RecordHeader(QFrame):
     long file name never widens the window.
     """
 
+    #: "Find similar": the records nearest to this one (by input and by answer).
+    similar_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -62,6 +65,13 @@ class RecordHeader(QFrame):
         top.addWidget(self.key_label, 0)
         top.addWidget(self.review_badge, 0)
         top.addStretch(1)
+        self.similar_button = QToolButton(text="Find similar")
+        self.similar_button.setAccessibleName("Find similar records")
+        self.similar_button.setToolTip("The records nearest to this one by input and by "
+                                       "answer, to label or fix them alike (Ctrl+Shift+S)")
+        self.similar_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.similar_button.clicked.connect(self.similar_requested)
+        top.addWidget(self.similar_button, 0)
         head = QVBoxLayout(self)
         head.setContentsMargins(12, 8, 12, 8)
         head.setSpacing(2)

@@ -197,3 +197,17 @@ def test_find_similar_lists_neighbours_and_opens_one(qtbot, window, wait_idle,
     dialog.open_button.click()
     with Store.open(project) as store:
         assert window.current_id == store.record(keys[2])["id"]
+
+
+def test_find_similar_from_the_record_header(qtbot, window, wait_idle,
+                                             project: Path) -> None:  # type: ignore[no-untyped-def]
+    window.models = ModelCache(embedder=TopicEmbedder())
+    assert window.open_project(project)
+    wait_idle(window)
+    window.select_row(3)
+    wait_idle(window)
+    window.record_view.header.similar_button.click()
+    wait_idle(window)
+    dialog = window.label_quality.similar_dialog
+    assert dialog.title.text() == "Similar to d.jsonl:4"
+    assert dialog.by_input.table.rowCount() == 10
