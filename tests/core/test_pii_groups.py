@@ -141,3 +141,27 @@ def test_an_unknown_filter_is_a_user_error(project: Store) -> None:
         fstore.pii_groups(project, "everything")
     with pytest.raises(CuratorError):
         fstore.pii_groups(project, "all", status="closed")
+
+
+def test_the_readiness_line_says_what_is_redacted_and_what_is_left_for_review(
+        project: Store) -> None:
+    from curator.core.export.options import ExportOptions
+    from curator.core.export.readiness import readiness
+
+    def line(**options: Any) -> str:
+        items = readiness(project, ExportOptions(**options), {"train": 5})
+        return str(next(i for i in items if i["id"] == "pii")["detail"])
+
+    public = sum(g["spans"] for g in fstore.pii_groups(project) if g["tier"] == "public")
+    text = line()
+    assert "Redact replaces identifiers" in text
+    assert f"{public} public spans" in text and "left for review" in text
+    # every identifier and contextual group dismissed: nothing to redact, public ones left
+    risky = [i for g in fstore.pii_groups(project) if g["tier"] != "public" for i in g["ids"]]
+    fstore.set_status(project, risky, "dismissed", "t")
+    text = line()
+    assert text.startswith("No personal data to redact or exclude.")
+    assert f"{public} public spans" in text
+    # confirmed public spans are redacted, no longer left for review
+    fstore.set_status(project, group(project, "Springfield")["ids"], "open", "t", True)
+    assert f"{public - 5} public spans" in line()

@@ -104,13 +104,20 @@ def readiness(store: Store, options: ExportOptions, counts: Mapping[str, int],
                 "keep": "will be exported AS IS"}[options.pii]
     scope = {"redact": " " + NOT_SCANNED, "exclude": " " + EXCLUDE_SCOPE,
              "keep": ""}[options.pii]
+    public = _count(store, "SELECT COUNT(*) FROM findings WHERE kind = 'pii' AND status = "
+                    "'open' AND json_extract(detail, '$.tier') = 'public' AND NOT "
+                    "COALESCE(json_extract(detail, '$.confirmed'), 0)")
+    left = (f" {public} public spans (famous names, places in general text, no personal "
+            "cue) are left for review: exported as written unless you confirm them."
+            if public and options.pii != "keep" else "")
     add("pii", pii == 0,
-        ("No open PII findings." if not pii else
+        ("No open PII findings." if not pii and not public else
+         "No personal data to redact or exclude." if not pii else
          f"{pii} open PII spans in {pii_records} records ({handling}); review and dismiss "
          "false positives first. Redact replaces identifiers (e-mail, phone, card, IBAN, "
          "ids, IP, addresses, dates of birth) and names and places in a personal context; "
          "public ones (info: no personal cue) are shown for review and redacted only when "
-         "confirmed.") + scope)
+         "confirmed.") + left + scope)
     ok, detail = _agreement(store, agreement, threshold)
     add("agreement", ok, detail)
     contradictions = _count(store, "SELECT COUNT(DISTINCT record_id) FROM findings WHERE "
