@@ -164,7 +164,7 @@ class WindowMenus:
             self.review_actions[state] = self._action(
                 label, key, lambda _=False, s=state: w.review(s), menu)
         menu.addSeparator()
-        self.swap_action = self._action("&Swap chosen and rejected", "S",
+        self.swap_action = self._action("S&wap chosen and rejected", "S",
                                         w.records.swap_answers, menu)
         menu.addSeparator()
         self._action("&Next record", "J", lambda: w.records.step_row(1), menu)
