@@ -107,9 +107,8 @@ def readiness(store: Store, options: ExportOptions, counts: Mapping[str, int],
     public = _count(store, "SELECT COUNT(*) FROM findings WHERE kind = 'pii' AND status = "
                     "'open' AND json_extract(detail, '$.tier') = 'public' AND NOT "
                     "COALESCE(json_extract(detail, '$.confirmed'), 0)")
-    left = (f" {public} public spans (famous names, places in general text, no personal "
-            "cue) are left for review: exported as written unless you confirm them."
-            if public and options.pii != "keep" else "")
+    left = (f" {public} public spans are left for review (exported as written unless "
+            "confirmed)." if public and options.pii != "keep" else "")
     add("pii", pii == 0,
         ("No open PII findings." if not pii and not public else
          "No personal data to redact or exclude." if not pii else
