@@ -36,10 +36,10 @@ def test_import_runs_in_background_with_progress(qtbot, window, wait_idle, tmp_p
     window.runner.progressed.connect(seen.append)
     window.import_paths(sample_files())
     wait_idle(window)
-    assert window.model.rowCount() == 36
+    assert window.model.rowCount() == 38
     assert any("records" in p.message for p in seen)
-    assert "36 records" in window.counts.text()
-    assert "0 of 36 reviewed" in window.review_progress.text()
+    assert "38 records" in window.counts.text()
+    assert "0 of 38 reviewed" in window.review_progress.text()
 
 
 def test_cancelled_import_changes_nothing(qtbot, window, wait_idle, tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_invalid_only_filter(qtbot, window, wait_idle, demo_project: Path) -> No
     window.invalid_only.setChecked(True)
     wait_idle(window)
     assert window.model.rowCount() == 2
-    assert "2 shown of 36 records" in window.counts.text()
+    assert "2 shown of 38 records" in window.counts.text()
 
 
 def test_filter_by_finding_code(qtbot, window, wait_idle, demo_project: Path) -> None:
@@ -97,7 +97,7 @@ def test_review_keys_save_and_move_on_and_undo(qtbot, window, wait_idle, demo_pr
     wait_idle(window)
     assert review_of(demo_project, first) == "accepted"
     assert window.current_row() == 1
-    assert "1 of 36 reviewed" in window.review_progress.text()
+    assert "1 of 38 reviewed" in window.review_progress.text()
     qtbot.keyClick(window.table, Qt.Key.Key_R)
     wait_idle(window)
     second = window.model.row_data(1)["key"]
@@ -173,10 +173,10 @@ def test_cli_import_while_the_window_is_open_shows_up(qtbot, window, wait_idle,
                               str(extra)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     qtbot.keyClick(window.table, Qt.Key.Key_A)  # the window writes while the CLI does
     assert child.wait(timeout=60) == 0
-    qtbot.waitUntil(lambda: window.model.rowCount() == 37, timeout=10_000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 39, timeout=10_000)
     wait_idle(window)
     with Store.open(demo_project) as store:
-        assert store.record_count() == 37
+        assert store.record_count() == 39
         assert [e["action"] for e in store.events()].count("review") == 1
 
 
@@ -263,7 +263,7 @@ def test_dropping_files_imports_and_checks_them(qtbot, window, wait_idle,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
     wait_idle(window)
-    assert window.model.rowCount() == 36
+    assert window.model.rowCount() == 38
     assert "10 open findings" in window.counts.text()
 
 

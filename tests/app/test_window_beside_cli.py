@@ -50,11 +50,11 @@ def test_writes_from_window_jobs_and_cli_are_all_kept(qtbot, window, wait_idle,
             {"role": "assistant", "content": f"answer {round_}"}]}) + "\n")
         result = curator("import", str(demo_project), str(extra))
         assert result.returncode == 0, result.stderr
-    qtbot.waitUntil(lambda: window.model.rowCount() == 39, timeout=10_000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 41, timeout=10_000)
     wait_idle(window)
     with Store.open(demo_project) as store:
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert store.record_count() == 39
+        assert store.record_count() == 41
         reviews = [r[0] for r in store.db.execute("SELECT review FROM records ORDER BY id")]
         assert reviews[:3] == states
         assert sum(e["action"] == "review" for e in store.events()) == 3
