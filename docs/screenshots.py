@@ -243,6 +243,110 @@ def take_preference(camera: Camera, project: Path, tmp: Path) -> None:
     camera.shoot("preference")
 
 
+#: A small support desk for the label-quality scene: (intent, requests) in plain words.
+TICKETS = {
+    "billing": ["I was charged twice for my {m} invoice", "Why did my card get billed {a}?",
+                "Please refund the {m} payment", "Can I get a copy of my {m} receipt?",
+                "The invoice shows the wrong amount, {a}", "How do I update my payment card?",
+                "My subscription price went up {a}", "Cancel the renewal charge for {m}",
+                "I need a VAT invoice for {m}", "A charge I do not recognise appeared {a}",
+                "Can I pay by bank transfer instead of card?", "Why is there a late fee on "
+                "my {m} bill?", "Switch me to yearly billing please",
+                "Refund the duplicate payment from {m}", "What does the {m} charge cover?"],
+    "shipping": ["Where is my parcel? I ordered it {a}", "The courier lost my package",
+                 "Tracking has not updated since {m}", "Can you ship to Norway?",
+                 "My order arrived damaged {a}", "How long does delivery take to Spain?",
+                 "The box was left at the wrong address", "Change the delivery address of "
+                 "my order", "Is express shipping available {a}?",
+                 "My package is stuck in customs since {m}", "The tracking number does not "
+                 "work", "Only half of my order was delivered", "Can I pick the parcel up "
+                 "myself?", "Delivery was promised {a} but nothing came",
+                 "Who is the courier for my {m} order?"],
+    "account": ["I cannot log in to my account {a}", "Reset my password please",
+                "How do I change the e-mail on my account?", "My account was locked {a}",
+                "Delete my account and my data", "Two-factor codes stopped working {a}",
+                "I forgot my username", "Add a second user to my account",
+                "How do I change my display name?", "Someone else logged into my account "
+                "{a}", "Merge my two accounts into one", "The verification e-mail never "
+                "arrived", "Remove my old phone number from the profile",
+                "Why was I signed out {a}?", "Transfer the account to my colleague"],
+    "technical": ["The app crashes when I open settings {a}", "Export to CSV gives an error",
+                  "The dashboard is very slow since {m}", "Sync fails with error 504",
+                  "The page is blank in Firefox {a}", "Uploads stop at 99 percent",
+                  "Notifications do not arrive on Android", "The API returns 401 for a "
+                  "valid key", "Search shows no results {a}", "Charts do not load on the "
+                  "report page", "The desktop app will not start after the {m} update",
+                  "Images are not displayed {a}", "Webhooks stopped firing since {m}",
+                  "Dark mode makes the text unreadable", "Import keeps timing out {a}"],
+}
+#: The answer each request got: which team takes it.
+TEAMS = {"billing": "Thanks, I have passed this to our billing team.",
+         "shipping": "Thanks, our delivery team will check your order.",
+         "account": "Thanks, our account team will help you with this.",
+         "technical": "Thanks, I have opened a ticket with our engineers."}
+#: Labels given wrongly on purpose (record index -> label), for the queue to find.
+TICKET_FLIPS = {2: "shipping", 19: "account", 33: "technical", 47: "billing",
+                52: "billing"}
+
+
+def ticket_project(tmp: Path) -> Path:
+    """52 labelled support requests (5 of them mislabelled) and 8 unlabelled ones."""
+    from curator.core.ingest import import_files
+    from curator.core.labeling.assignment import add_annotator
+    from curator.core.labeling.labels import set_label
+    from curator.core.labeling.schema import add_field
+    from curator.core.store import Store
+
+    months, asks = ["March", "April", "May"], ["yesterday", "last week", "again"]
+    rows = [(text.format(m=months[i % 3], a=asks[i % 3]), intent)
+            for intent, texts in TICKETS.items() for i, text in enumerate(texts)]
+    # 13 of each intent labelled first, then the other 2 of each, not labelled yet
+    rows = ([r for i, r in enumerate(rows) if i % 15 < 13]
+            + [r for i, r in enumerate(rows) if i % 15 >= 13])
+    data = tmp / "tickets.jsonl"
+    data.write_text("".join(json.dumps({"messages": [
+        {"role": "user", "content": text},
+        {"role": "assistant", "content": TEAMS[intent]}]})
+        + "\n" for text, intent in rows), encoding="utf-8")
+    path = tmp / "tickets.curator"
+    with Store.open(path, create=True) as store:
+        run_job(import_files(store, [data], actor="docs"))
+        add_field(store, "intent", "single", options=list(TICKETS),
+                  description="What the customer wants.", actor="docs")
+        add_annotator(store, "alice", actor="docs")
+        add_annotator(store, "docs", role="adjudicator", actor="docs")
+        ids = [r[0] for r in store.db.execute("SELECT id FROM records ORDER BY id")]
+        for index, (record, (_, intent)) in enumerate(zip(ids, rows, strict=True)):
+            if index < 52:
+                set_label(store, record, "intent", "alice", TICKET_FLIPS.get(index, intent))
+    return path
+
+
+@scene("label-errors", "suggestion", "similar")
+def take_label_quality(camera: Camera, project: Path, tmp: Path) -> None:
+    """Likely label errors on a small labelled support desk (the real embedding model),
+    the model's suggestion in the labelling panel, and find similar."""
+    window, settle = camera.window, camera.settle
+    window.open_project(ticket_project(tmp))
+    settle()
+    window.label_quality.run_scan()
+    settle(2.0)
+    camera.shoot("label-errors")
+    window.tabs.setCurrentIndex(0)
+    keys = [(window.model.row_data(r) or {}).get("key") for r in range(window.model.rowCount())]
+    window.select_row(keys.index("tickets.jsonl:55"))   # not labelled yet
+    window.toggle_labeling()
+    settle(2.0)
+    camera.shoot("suggestion")
+    window.label_quality.find_similar()
+    settle(2.0)
+    dialog = window.label_quality.similar_dialog
+    assert dialog is not None
+    show_dialog(camera, dialog)
+    camera.shoot("similar", dialog)
+    dialog.close()
+
+
 def take_here(out: Path, only: set[str] | None = None) -> int:
     app = application()
     screen = QGuiApplication.primaryScreen().availableGeometry()

@@ -63,7 +63,7 @@ def status_text(item: dict[str, Any]) -> str:
 class LabelErrorModel(QAbstractTableModel):
     """The queue's findings as rows."""
 
-    HEADERS = ("Record", "Field", "Given", "Suggested", "Confidence", "Status")
+    HEADERS = ("Record", "Field", "Given", "Suggested", "Confidence", "Status", "Input")
 
     def __init__(self) -> None:
         super().__init__()
@@ -98,7 +98,8 @@ class LabelErrorModel(QAbstractTableModel):
             return (item["record"], detail.get("field"), detail.get("given"),
                     detail.get("suggested"),
                     f"{float(confidence):.2f}" if confidence is not None else "",
-                    status_text(item))[column]
+                    status_text(item), " ".join(str(item.get("input") or "").split())
+                    )[column]
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -184,7 +185,7 @@ class LabelErrorQueue(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((170, 110, 170, 170, 90)):
+        for column, width in enumerate((170, 110, 150, 150, 90, 160)):
             self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
 

@@ -45,9 +45,10 @@ class NeighbourList(QWidget):
         self.note = muted()
         self.note.hide()
         layout.addWidget(self.note)
-        self.table = QTableWidget(0, 4)
+        self.table = QTableWidget(0, 5)
         self.table.setAccessibleName(title)
-        self.table.setHorizontalHeaderLabels(["Similarity", "Record", "Input", "Answer"])
+        self.table.setHorizontalHeaderLabels(["Similarity", "Record", "Labels", "Input",
+                                              "Answer"])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -58,15 +59,19 @@ class NeighbourList(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(1, 150)
+        self.table.setColumnWidth(2, 110)
         self.table.activated.connect(lambda _i: self.open_current())
         self.table.doubleClicked.connect(lambda _i: self.open_current())
         layout.addWidget(self.table, 1)
 
-    def set_neighbours(self, found: list[Any] | str) -> None:
-        """``found``: the neighbours (``similar.Neighbour``), or why there are none."""
+    def set_neighbours(self, found: list[Any] | str,
+                       labels: dict[int, str] | None = None) -> None:
+        """``found``: the neighbours (``similar.Neighbour``), or why there are none;
+        ``labels``: each record's final labels in short."""
         self.table.setRowCount(0)
         if isinstance(found, str) or not found:
             self.note.setText(found if isinstance(found, str) and found else
@@ -77,7 +82,8 @@ class NeighbourList(QWidget):
         for neighbour in found:
             row = self.table.rowCount()
             self.table.insertRow(row)
-            cells = (f"{neighbour.similarity:.3f}", neighbour.key, neighbour.input,
+            cells = (f"{neighbour.similarity:.3f}", neighbour.key,
+                     (labels or {}).get(neighbour.record_id, ""), neighbour.input,
                      neighbour.answer)
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
@@ -148,12 +154,14 @@ class SimilarDialog(QDialog):
             view.set_neighbours("Looking…")
 
     def show_result(self, record_id: int, key: str, by_input: list[Any] | str,
-                    by_answer: list[Any] | str) -> None:
-        """Show the neighbours of ``key`` (a list, or why there is none, per side)."""
+                    by_answer: list[Any] | str, labels: dict[int, str] | None = None,
+                    own: str = "") -> None:
+        """Show the neighbours of ``key`` (a list, or why there is none, per side), with
+        each record's final labels (``own``: the record's own)."""
         self.record_id = record_id
-        self.title.setText(f"Similar to {key}")
-        self.by_input.set_neighbours(by_input)
-        self.by_answer.set_neighbours(by_answer)
+        self.title.setText(f"Similar to {key}" + (f"  ({own})" if own else ""))
+        self.by_input.set_neighbours(by_input, labels)
+        self.by_answer.set_neighbours(by_answer, labels)
 
     def _open_focused(self) -> None:
         self.last.open_current()

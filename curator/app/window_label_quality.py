@@ -243,7 +243,11 @@ class LabelQualityController(QObject):
                         store, record_id, by, 10, models.embedder())))
                 except CuratorError as exc:
                     sides.append(str(exc))
-            return sides
+            from curator.core.labeling.labels import label_summaries
+
+            ids = {n.record_id for side in sides if isinstance(side, list) for n in side}
+            summaries = label_summaries(store, [record_id, *ids])
+            return [*sides, summaries, summaries.get(record_id, "")]
 
         def show(sides: Any) -> None:
             if alive(dialog):

@@ -29,6 +29,10 @@ def project(tmp_path: Path) -> Path:
     return path
 
 
+#: Record key -> index in dataset() for the flipped records.
+FLIPS_KEYS = {f"d.jsonl:{i + 1}": i for i in FLIPS}
+
+
 def open_scanned(qtbot, window, wait_idle, project: Path):  # type: ignore[no-untyped-def]
     window.models = ModelCache(embedder=TopicEmbedder())
     assert window.open_project(project)
@@ -59,11 +63,12 @@ def test_scan_fills_the_queue_and_accept_is_undoable(qtbot, window, wait_idle,
     assert len(items) == len(FLIPS)
     keys = [r for r in (f"d.jsonl:{i + 1}" for i in FLIPS)]
     assert {i["record"] for i in items} == set(keys)
-    shown = [queue.model.index(0, c).data() for c in range(6)]
+    shown = [queue.model.index(0, c).data() for c in range(7)]
     first = items[0]
     assert shown[:4] == [first["record"], "topic", first["detail"]["given"],
                          first["detail"]["suggested"]]
     assert shown[5] == "to review"
+    assert shown[6] == dataset()[FLIPS_KEYS[first["record"]]][0]   # the request itself
     assert "4 to review" in queue.summary.text()
     queue.select(0)
     queue.table.setFocus()
@@ -209,5 +214,9 @@ def test_find_similar_from_the_record_header(qtbot, window, wait_idle,
     window.record_view.header.similar_button.click()
     wait_idle(window)
     dialog = window.label_quality.similar_dialog
-    assert dialog.title.text() == "Similar to d.jsonl:4"
-    assert dialog.by_input.table.rowCount() == 10
+    truth = [topic for _, topic in dataset()]
+    assert dialog.title.text() == f"Similar to d.jsonl:4  (topic: {FLIPS.get(3, truth[3])})"
+    table = dialog.by_input.table
+    assert table.rowCount() == 10
+    # each neighbour's final label beside it, to label alike
+    assert table.item(0, 2).text().startswith("topic: ")

@@ -205,8 +205,12 @@ def queue(store: Store, show: str = "to-review") -> list[dict[str, Any]]:
         "ON f.id = q.field_id WHERE NOT EXISTS (SELECT 1 FROM adjudications a WHERE "
         "a.record_id = q.record_id AND a.field_id = q.field_id AND "
         "a.decided_at >= q.requested_at)")}
+    first_user = dict(store.db.execute(
+        "SELECT id, first_user FROM records WHERE id IN (SELECT record_id FROM findings "
+        "WHERE kind = ?)", (KIND,)).fetchall())
     for item in items:
         item["sent"] = (int(item["record_id"]), str(item["detail"].get("field"))) in waiting
+        item["input"] = first_user.get(item["record_id"]) or ""
     if show == "to-review":
         items = [i for i in items if not i["sent"]]
     elif show == "sent":
