@@ -23,12 +23,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
 
 from curator.core import preference
 from curator.core.checks.schema import PROFILES, check_conversation
+from curator.core.conversation import conversation_hashes
 from curator.core.errors import CuratorError
 from curator.core.export import manifest as manifest_mod
 from curator.core.export.coverage import PiiFinder, agreement_strings, strings_of
@@ -39,6 +40,7 @@ from curator.core.export.selection import Selection, groups_of, labels_of, selec
 from curator.core.export.splits import Group, Splits, assign
 from curator.core.export.writers import (
     LINES,
+    PAIR_FORMATS,
     check_outdir,
     discard,
     encode,
@@ -155,9 +157,21 @@ def _finder(store: Store, options: ExportOptions, analyzer: Any) -> PiiFinder | 
     return PiiFinder(store, analyzer) if options.pii == "redact" else None
 
 
+class Row(NamedTuple):
+    """One record as it will be written."""
+
+    id: int
+    conv: dict[str, Any]
+    line: dict[str, Any]
+    #: spans redacted in it.
+    spans: int
+    #: a preference pair written as its supervised example (hashes unlike the stored).
+    reshaped: bool
+
+
 def _lines(store: Store, ids: list[int], keys: dict[int, str], options: ExportOptions,
            redactor: Redactor, finder: PiiFinder | None, labels: dict[int, dict[str, str]]
-           ) -> Job[Iterator[tuple[int, dict[str, Any], dict[str, Any]]]]:
+           ) -> Job[Iterator[Row]]:
     """Each record's training conversation and line, redacted; a job that first gathers
     and analyses every string to be written (with redaction), then returns the lines."""
     writes_key = options.format in ("sharegpt", "hf")
@@ -175,19 +189,26 @@ def _lines(store: Store, ids: list[int], keys: dict[int, str], options: ExportOp
         yield from finder.analyse()
     spans = open_spans(store) if finder is not None else {}
     to_line = LINES[options.format]
+    reshapes = options.format not in PAIR_FORMATS
 
-    def lines() -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
+    def lines() -> Iterator[Row]:
         for start in range(0, total, BATCH):
             for rid, text in _conversations(store, ids[start:start + BATCH]):
-                conv = export_conversation(json.loads(text), options.format)
+                source = json.loads(text)
+                conv = export_conversation(source, options.format)
+                reshaped = reshapes and preference.is_preference(source)
                 key: str | None = keys[rid]
                 record_labels = labels.get(rid, {}) if metadata else None
+                redacted = 0
                 if finder is not None:
+                    before = redactor.spans
                     conv, new_key, record_labels = finder.redact(
                         rid, conv, key if writes_key else None, record_labels,
                         spans.get(rid, []), redactor)
                     key = new_key if writes_key else key
-                yield rid, conv, to_line(conv, key or "", record_labels)
+                    redacted = redactor.spans - before
+                yield Row(rid, conv, to_line(conv, key or "", record_labels), redacted,
+                          reshaped)
 
     return lines()
 
@@ -205,7 +226,7 @@ def preview(store: Store, options: ExportOptions, limit: int = 3,
         rows = run_job(_lines(store, ids, plan.keys, options, Redactor(options.pseudonyms),
                               finder, labels))
         return [{"key": plan.keys[rid], "split": plan.assignment[rid], "line": line}
-                for rid, _, line in rows]
+                for rid, _, line, _, _ in rows]
 
 
 def _prepare(store: Store, sel: Selection, options: ExportOptions, redactor: Redactor,
@@ -213,30 +234,71 @@ def _prepare(store: Store, sel: Selection, options: ExportOptions, redactor: Red
              ) -> Job[dict[int, bytes]]:
     """Each kept record's output line; records failing the OpenAI checks are dropped (a
     preference pair written whole: the pair checks, of TRL's profile outside the OpenAI
-    format). ``pairs`` collects the ids of the pairs written whole."""
+    format), and so is a record identical to an earlier one as exported (see
+    :func:`_as_exported`). ``pairs`` collects the ids of the pairs written whole."""
     labels = labels_of(store, set(sel.kept)) if options.labels == "metadata" else {}
     profile = PROFILES["openai"]
     pair_profile = PROFILES["openai" if options.format == "openai" else "trl"]
     pairs = set() if pairs is None else pairs
     lines: dict[int, bytes] = {}
     failed: set[int] = set()
+    #: the exported conversation's hash, where it may differ from the stored conv_hash.
+    rehashed: dict[int, str] = {}
+    redacted: dict[int, int] = {}
     total = len(sel.kept)
     rows = yield from _lines(store, sel.kept, sel.keys, options, redactor, finder, labels)
-    for done, (rid, conv, line) in enumerate(rows, start=1):
+    for done, (rid, conv, line, spans, reshaped) in enumerate(rows, start=1):
         is_pair = preference.is_preference(conv)
         found = (check_conversation(conv, "preference", pair_profile) if is_pair
                  else check_conversation(conv, "openai", profile))
         if is_pair:
             pairs.add(rid)
+        if spans:
+            redacted[rid] = spans
         if any(f.severity == "error" for f in found):
             failed.add(rid)
         else:
             lines[rid] = encode(line)
+            # Unchanged, the exported conversation hashes as stored (the hashes cover
+            # roles, contents, tool calls and tools: what export_conversation keeps),
+            # except a pair written as its supervised example (hf).
+            if spans or reshaped or sel.conv_hash.get(rid) is None:
+                whole, given, _, _ = conversation_hashes(conv)
+                rehashed[rid] = whole
+                sel.exported_input[rid] = given
         if done % BATCH == 0:
             yield Progress(done, total, "Preparing records")
     yield Progress(total, total, "Preparing records")
     sel.drop(failed, "export_check")
+    copies = _as_exported(sel, rehashed)
+    sel.drop(set(copies), "duplicate_as_exported")
+    for rid in failed | set(copies):
+        lines.pop(rid, None)
+        redactor.forget(redacted.get(rid, 0))
     return lines
+
+
+def _as_exported(sel: Selection, rehashed: dict[int, str]) -> dict[int, int]:
+    """Records identical to an earlier kept one as exported -> that one.
+
+    The selection already left out copies by their stored hash; only a record whose
+    exported conversation hashes differently (redacted, or a pair written as its
+    supervised example) can be a new copy, of any record.
+    """
+    if not rehashed:
+        return {}
+    first: dict[str | None, int] = {}
+    wanted = set(rehashed.values())
+    copies: dict[int, int] = {}
+    for rid in sel.kept:
+        h = rehashed.get(rid) or sel.conv_hash.get(rid)
+        if h not in wanted:
+            continue
+        other = first.setdefault(h, rid)
+        if other != rid:
+            copies[rid] = other
+    sel.same_as.update(copies)
+    return copies
 
 
 def export(store: Store, outdir: str | Path, options: ExportOptions | None = None,

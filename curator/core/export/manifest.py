@@ -145,7 +145,10 @@ def dataset_card(manifest: dict[str, Any]) -> str:
         f"Seed {options['seed']}; validation fraction {options['val_fraction']}, eval "
         f"fraction {options['eval_fraction']}"
         + (f", stratified by `{options['stratify']}`" if options["stratify"] else "")
-        + ". Records that share an input or a duplicate cluster are in the same split.",
+        + ". Records that share an input or a duplicate cluster are in the same split, "
+        "judged on the text as written (after redaction) as well as on the text as "
+        "stored; no example is written twice: a record identical to an earlier one as "
+        "written is left out.",
         "",
         "## What was left out",
         "",

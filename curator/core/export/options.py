@@ -23,6 +23,8 @@ REASONS: dict[str, str] = {
     "label_filter": "has a label value not chosen",
     "exact_duplicate": "repeats an earlier record exactly",
     "export_check": "fails OpenAI chat checks as exported",
+    "duplicate_as_exported": "repeats an earlier record as exported (e.g. once names "
+                             "are redacted)",
 }
 
 SPLITS = ("train", "validation", "eval")

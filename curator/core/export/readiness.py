@@ -16,6 +16,13 @@ from curator.core.export.options import ExportOptions
 from curator.core.store import Store
 from curator.core.store.findings import PII_IN_FORCE
 
+#: What redaction does to duplicates and splits (said whenever redact is chosen).
+AS_EXPORTED = (
+    "Duplicates and splits are judged on the text as written: records that become "
+    "identical once redacted (e.g. alike but for a name) are written once, the others "
+    "left out as duplicate_as_exported, and records whose inputs become identical go to "
+    "the same split.")
+
 MIN_EXAMPLES = 10
 FEW_EXAMPLES = 100
 #: Krippendorff's alpha below 0.667 supports only tentative conclusions.
@@ -102,7 +109,7 @@ def readiness(store: Store, options: ExportOptions, counts: Mapping[str, int],
                          f"{PII_IN_FORCE}")
     handling = {"redact": "will be redacted", "exclude": "records will be left out",
                 "keep": "will be exported AS IS"}[options.pii]
-    scope = {"redact": " " + NOT_SCANNED, "exclude": " " + EXCLUDE_SCOPE,
+    scope = {"redact": " " + NOT_SCANNED + " " + AS_EXPORTED, "exclude": " " + EXCLUDE_SCOPE,
              "keep": ""}[options.pii]
     public = _count(store, "SELECT COUNT(*) FROM findings WHERE kind = 'pii' AND status = "
                     "'open' AND json_extract(detail, '$.tier') = 'public' AND NOT "

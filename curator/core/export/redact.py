@@ -69,6 +69,12 @@ class Redactor:
             name = self._names[(entity, value)] = f"<{entity}_{number}>"
         return name
 
+    def forget(self, spans: int) -> None:
+        """Take back the count of a redacted record that is not written after all."""
+        if spans:
+            self.spans -= spans
+            self.records -= 1
+
     def redact(self, conv: dict[str, Any], spans: list[Span]) -> dict[str, Any]:
         """A copy of ``conv`` with ``spans`` replaced."""
         out = copy.deepcopy(conv)

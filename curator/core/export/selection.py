@@ -28,6 +28,13 @@ class Selection:
     kept: list[int] = field(default_factory=list)
     keys: dict[int, str] = field(default_factory=dict)
     input_hash: dict[int, str | None] = field(default_factory=dict)
+    #: the stored hash of each kept record's whole conversation.
+    conv_hash: dict[int, str | None] = field(default_factory=dict)
+    #: the input hash as exported (after redaction), for records whose exported input
+    #: may differ from the stored one; the split groups by both.
+    exported_input: dict[int, str] = field(default_factory=dict)
+    #: a record left out as a copy of another once exported -> the one written.
+    same_as: dict[int, int] = field(default_factory=dict)
     excluded: Counter[str] = field(default_factory=Counter)
     total: int = 0
     strata: dict[int, str] = field(default_factory=dict)
@@ -177,6 +184,7 @@ def select(store: Store, options: ExportOptions) -> Selection:
         sel.kept.append(rid)
         sel.keys[rid] = key
         sel.input_hash[rid] = input_hash
+        sel.conv_hash[rid] = conv_hash
         if options.stratify:
             sel.strata[rid] = strata.get(rid, "")
     sel.total = count
@@ -186,24 +194,37 @@ def select(store: Store, options: ExportOptions) -> Selection:
 def groups_of(store: Store, sel: Selection) -> list[list[int]]:
     """Records that must share a split: one duplicate cluster (any kind), one input.
 
-    Union-find over cluster membership and ``input_hash``; each group is returned in
-    record order, and the groups in the order of their first record.
+    Union-find over cluster membership and input hashes, the stored ``input_hash`` and
+    the input as exported (:attr:`Selection.exported_input`: after redaction two inputs
+    can become one). A record left out as a copy of another once exported
+    (:attr:`Selection.same_as`) lends its input and clusters to the one written. Each
+    group is returned in record order, and the groups in the order of their first record.
     """
     # Only records that share something enter the sets: most are alone.
     sets: DisjointSets[int] = DisjointSets()
     union = sets.union
 
-    kept = sel.keys                      # the kept records' ids (a dict: fast lookups)
+    kept = set(sel.kept)
+    same_as = sel.same_as
     first_by_input: dict[str, int] = {}
+
+    def join(ih: str | None, rid: int) -> None:
+        if ih is not None:
+            other = first_by_input.setdefault(ih, rid)
+            if other != rid:
+                union(other, rid)
+
     for rid in sel.kept:
-        ih = sel.input_hash.get(rid)
-        if ih is None:
-            continue
-        other = first_by_input.setdefault(ih, rid)
-        if other != rid:
-            union(other, rid)
+        join(sel.input_hash.get(rid), rid)
+    for rid, ih in sel.exported_input.items():
+        if rid in kept:
+            join(ih, rid)
+    for copy, rid in same_as.items():
+        join(sel.input_hash.get(copy), rid)
+        join(sel.exported_input.get(copy), rid)
     first_by_cluster: dict[int, int] = {}
     for cluster, rid in store.db.execute("SELECT cluster_id, record_id FROM cluster_members"):
+        rid = same_as.get(rid, rid)
         if rid not in kept:
             continue
         other = first_by_cluster.setdefault(cluster, rid)
