@@ -100,8 +100,15 @@ def emit(document: Any) -> None:
 
 
 def open_store(project: str, create: bool = False) -> Any:
+    """Open a project; the leftovers of an export that was killed are cleaned up first
+    (said on stderr)."""
     from curator.core.store import Store
-    return Store.open(Path(project), create=create)
+    store = Store.open(Path(project), create=create)
+    if store.db.execute("SELECT EXISTS (SELECT 1 FROM exports)").fetchone()[0]:
+        from curator.core.export import recover_all
+        for note in recover_all(store):
+            click.echo(f"Note: {note}", err=True)
+    return store
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

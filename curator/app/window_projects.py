@@ -10,10 +10,11 @@ from typing import Protocol, cast
 from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from curator.app.jobs import JobRunner
+from curator.app.jobs import JobRunner, one_step
 from curator.app.records_model import RecordTableModel
 from curator.app.shell import Shell
 from curator.app.widgets import ask
+from curator.core.export import recover_all
 from curator.core.store import Store
 from curator.core.store.review import changes_since, last_event
 
@@ -87,10 +88,18 @@ class ProjectController(QObject):
             self.window.open_project(Path(name))
 
     def opened(self, store: Store, path: Path) -> None:
-        """A project was opened: remember it, and watch it for changes from outside."""
+        """A project was opened: remember it, watch it for changes from outside, and
+        clean up after an export that was killed (off the UI thread, on the writer)."""
         self._remember(path)
         self._seen_event = last_event(store)
         self.poll.start()
+        if store.db.execute("SELECT EXISTS (SELECT 1 FROM exports)").fetchone()[0]:
+            self.window.submit("Checking past exports", one_step(recover_all),
+                               self._recovered)
+
+    def _recovered(self, notes: list[str]) -> None:
+        if notes:
+            self.window.statusBar().showMessage(" ".join(notes), 20_000)
 
     # -- the recent list -------------------------------------------------------------
 

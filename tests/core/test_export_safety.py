@@ -266,6 +266,7 @@ def test_next_export_removes_a_killed_exports_staging(project: Store, tmp_path: 
     with pytest.raises(Killed):
         do_export(project, out, val_fraction=0.2)
     monkeypatch.undo()
+    writers._ACTIVE.clear()          # the killed process and what it was writing are gone
     assert len(_hidden(tmp_path)) == 1 and _hidden(tmp_path)[0].endswith(".partial")
     report = do_export(project, out)
     assert _hidden(tmp_path) == []

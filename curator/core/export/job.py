@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,11 +47,13 @@ from curator.core.export.writers import (
     discard,
     encode,
     export_conversation,
+    export_manifest,
     make_staging,
     os_error,
     publish,
     real,
     recover,
+    running,
     write_file,
 )
 from curator.core.jobs import Job, Progress, run_job
@@ -57,6 +61,8 @@ from curator.core.store import Store
 from curator.core.store.store import CONVERSATION, now
 
 BATCH = 2000
+#: ``meta`` key of an export whose row is committed but whose folder may not be published.
+PENDING = "export_pending:"
 
 
 @contextmanager
@@ -392,7 +398,9 @@ def export(store: Store, outdir: str | Path, options: ExportOptions | None = Non
         except BaseException:
             discard(staging)
             raise
-    # Every read is done (the snapshot ends); now the one write transaction.
+    # Every read is done (the snapshot ends). The row is committed first, marked pending;
+    # then the folder is published and the mark removed. A kill in between leaves a
+    # pending row that recover_all() settles by what is on disk (pending_exports).
     try:
         with store.atomic():
             if finder is not None:
@@ -407,15 +415,27 @@ def export(store: Store, outdir: str | Path, options: ExportOptions | None = Non
             write_file(staging / "manifest.json", [text.encode("utf-8")])
             store.db.execute("UPDATE exports SET manifest = ? WHERE id = ?",
                              (text, export_id))
-            store.log_event(actor, "export", None, {
+            _mark_pending(store, export_id, outdir, staging)
+    except OSError as exc:
+        discard(staging)
+        raise os_error(exc, outdir) from None
+    except BaseException:
+        discard(staging)
+        raise
+    try:
+        notes += publish(staging, outdir, overwrite)
+    except BaseException:
+        discard(staging)
+        _settle_quietly(store, export_id)
+        raise
+    try:
+        with store.atomic():
+            _done(store, export_id, actor, {
                 "export_id": export_id, "outdir": str(outdir),
                 "dataset_hash": manifest["dataset_hash"], "counts": splits.counts})
-            notes += publish(staging, outdir, overwrite)
-            staging = None
-    except OSError as exc:
-        raise os_error(exc, outdir) from None
-    finally:
-        discard(staging)
+    except (CuratorError, sqlite3.Error) as exc:
+        notes.append(f"The export is written, but the project could not record it yet "
+                     f"({exc}); it is recorded when the project is next opened.")
     return ExportReport(
         dataset_hash=manifest["dataset_hash"], counts=splits.counts,
         files=manifest["files"], excluded=manifest["excluded"], outdir=str(outdir),
@@ -462,10 +482,11 @@ def export_from_manifest(store: Store, manifest_path: str | Path, outdir: str | 
 
 def history(store: Store) -> list[dict[str, Any]]:
     """Past exports, newest first: ``{id, created_at, actor, outdir, dataset_hash, counts,
-    format, exists}``."""
+    format, exists}`` (not one still being published, or left so by a kill)."""
     out = []
     for id_, created, actor, outdir, dataset_hash, text in store.db.execute(
             "SELECT id, created_at, actor, outdir, dataset_hash, manifest FROM exports "
+            f"WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = '{PENDING}' || exports.id) "
             "ORDER BY id DESC"):
         try:
             manifest = json.loads(text) if text else {}
@@ -478,9 +499,106 @@ def history(store: Store) -> list[dict[str, Any]]:
     return out
 
 
+# -- an export killed between its row and its folder ----------------------------------------
+
+def _mark_pending(store: Store, export_id: int, outdir: Path, staging: Path) -> None:
+    info = {"outdir": str(outdir), "staging": str(staging), "pid": os.getpid(),
+            "host": socket.gethostname(), "app": "curator"}
+    store.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                     (f"{PENDING}{export_id}", json.dumps(info)))
+
+
+def pending_exports(store: Store) -> dict[int, dict[str, Any]]:
+    """Exports whose row is committed but whose publishing was not seen to end."""
+    out: dict[int, dict[str, Any]] = {}
+    for key, value in store.db.execute(
+            "SELECT key, value FROM meta WHERE key LIKE ?", (f"{PENDING}%",)):
+        number = key.removeprefix(PENDING)
+        if not number.isdigit():
+            continue
+        try:
+            info = json.loads(value)
+        except ValueError:
+            info = {}
+        out[int(number)] = info if isinstance(info, dict) else {}
+    return out
+
+
+def _done(store: Store, export_id: int, actor: str, detail: dict[str, Any]) -> None:
+    """The export is published: drop its pending mark and log it, once (in a
+    transaction)."""
+    if store.db.execute("DELETE FROM meta WHERE key = ?",
+                        (f"{PENDING}{export_id}",)).rowcount:
+        store.log_event(actor, "export", None, detail)
+
+
+def _settle(store: Store, export_id: int) -> str | None:
+    """Finish or undo a pending export by what is on disk: its row stays (and the export
+    is logged) when its folder holds its manifest, else the row goes. Returns a note."""
+    row = store.db.execute("SELECT actor, outdir, dataset_hash, manifest FROM exports "
+                           "WHERE id = ?", (export_id,)).fetchone()
+    with store.atomic():
+        if row is None:
+            store.db.execute("DELETE FROM meta WHERE key = ?", (f"{PENDING}{export_id}",))
+            return None
+        actor, outdir, dataset_hash, text = row
+        found = export_manifest(Path(outdir))
+        if (found is not None and found.get("export_id") == export_id
+                and found.get("project_id") == store.project_id
+                and found.get("dataset_hash") == dataset_hash):
+            try:
+                counts = json.loads(text).get("counts", {})
+            except (ValueError, AttributeError):
+                counts = {}
+            _done(store, export_id, actor, {
+                "export_id": export_id, "outdir": outdir, "dataset_hash": dataset_hash,
+                "counts": counts, "recovered": True})
+            return (f"Recorded the export to {outdir}: it was written, but Curator was "
+                    "stopped before it could record it.")
+        store.db.execute("DELETE FROM meta WHERE key = ?", (f"{PENDING}{export_id}",))
+        store.db.execute("DELETE FROM exports WHERE id = ?", (export_id,))
+        return (f"The export to {outdir} was interrupted before it was written; its "
+                "record was removed.")
+
+
+def _settle_quietly(store: Store, export_id: int) -> None:
+    """:func:`_settle` after a failed publish (the error being raised says what failed)."""
+    try:
+        _settle(store, export_id)
+    except (CuratorError, sqlite3.Error, OSError):
+        pass                               # still pending: recover_all() settles it
+
+
 def recover_all(store: Store) -> list[str]:
-    """:func:`recover` for the folder of every past export (e.g. when a project opens)."""
+    """Clean up after exports that were killed, e.g. when a project opens; what was done.
+
+    Settles every pending export (:func:`pending_exports`) whose export is not running
+    (its row kept and logged when its folder holds its manifest, else removed), then
+    runs :func:`recover` for the folder of every export, past and pending. Never raises:
+    what could not be done is said in the notes.
+    """
     notes: list[str] = []
-    for outdir in sorted({row[0] for row in store.db.execute("SELECT outdir FROM exports")}):
-        notes += recover(outdir)
+    try:
+        pending = pending_exports(store)
+        outdirs = {row[0] for row in store.db.execute("SELECT outdir FROM exports")}
+    except sqlite3.Error as exc:
+        return [f"Could not look for interrupted exports: {exc}."]
+    for export_id, info in sorted(pending.items()):
+        if isinstance(info.get("outdir"), str):
+            outdirs.add(info["outdir"])
+        staging = info.get("staging")
+        if isinstance(staging, str) and running(info, staging):
+            continue                      # an export in progress (here or elsewhere)
+        try:
+            note = _settle(store, export_id)
+        except (CuratorError, sqlite3.Error, OSError) as exc:
+            note = f"Could not settle the interrupted export {export_id}: {exc}."
+        if note:
+            notes.append(note)
+    for outdir in sorted(outdirs):
+        try:
+            notes += recover(outdir)
+        except OSError as exc:
+            notes.append(f"Could not clean up after an export to {outdir}: "
+                         f"{exc.strerror or exc}.")
     return notes

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import socket
+import time
 import uuid
 from pathlib import Path
 from typing import IO, Any
@@ -236,6 +237,11 @@ def os_error(exc: OSError, where: Path) -> CuratorError:
 #: Written into a staging folder when it is made, so that a later export (or
 #: :func:`recover`) knows the folder is Curator's; removed once the folder is published.
 MARKER = ".curator-export-staging"
+#: A staging folder from another machine (a shared folder) younger than this, in
+#: seconds, may belong to an export still running there: recovery leaves it alone.
+FOREIGN_GRACE = 3600
+#: Staging folders this process is writing now (an export in another thread).
+_ACTIVE: set[str] = set()
 #: What an export writes besides its data files.
 OWN_FILES = ("manifest.json", "README.md")
 #: Names a staging folder's data files can have.
@@ -361,6 +367,7 @@ def make_staging(outdir: Path) -> Path:
         mark = {"app": "curator", "outdir": str(outdir), "pid": os.getpid(),
                 "host": socket.gethostname()}
         (staging / MARKER).write_text(json.dumps(mark), encoding="utf-8")
+        _ACTIVE.add(str(staging))
         return staging
     except OSError as exc:
         if staging.is_dir():
@@ -381,6 +388,7 @@ def publish(staging: Path, outdir: Path, overwrite: bool) -> list[str]:
             old = outdir.parent / f"{staging.name}.old"
             os.rename(outdir, old)
         os.rename(staging, outdir)
+        _ACTIVE.discard(str(staging))
     except OSError as exc:
         if old is not None and not outdir.exists():
             os.rename(old, outdir)
@@ -430,13 +438,21 @@ def _staging_mark(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("app") == "curator" else None
 
 
-def _running(mark: dict[str, Any]) -> bool:
-    """Whether the export that made a staging folder may still be running."""
+def running(mark: dict[str, Any], folder: Path | str) -> bool:
+    """Whether the export that made a staging ``folder`` (its :data:`MARKER` ``mark``)
+    may still be running: in this process, in a live process on this machine, or on
+    another machine within :data:`FOREIGN_GRACE` of the folder's last change."""
     pid = mark.get("pid")
-    if not isinstance(pid, int) or mark.get("host") != socket.gethostname():
+    if not isinstance(pid, int):
         return False
+    if mark.get("host") != socket.gethostname():
+        try:
+            age = time.time() - os.stat(folder).st_mtime
+        except OSError:
+            return False
+        return age < FOREIGN_GRACE
     if pid == os.getpid():
-        return False                        # this process exports one job at a time
+        return str(folder) in _ACTIVE
     if os.name != "posix":
         return True                         # no safe liveness probe: leave it be
     try:
@@ -487,7 +503,7 @@ def recover(outdir: str | Path) -> list[str]:
         mark = _staging_mark(folder)
         if mark is None:
             continue                        # not made by Curator: not ours to touch
-        if _running(mark):
+        if running(mark, folder):
             notes.append(f"{folder} belongs to an export that is still running; left alone.")
             continue
         if _remove_own(folder, set(DATA_FILES) | set(OWN_FILES) | {MARKER}):
@@ -520,3 +536,4 @@ def recover(outdir: str | Path) -> list[str]:
 def discard(staging: Path | None) -> None:
     if staging is not None:
         shutil.rmtree(staging, ignore_errors=True)
+        _ACTIVE.discard(str(staging))
