@@ -245,6 +245,7 @@ class PiiQueue(QWidget):
         current = self.current_group()
         row = self.current_row() if keep_row else 0
         self.all_items = items
+        self._requested = []            # reloaded: the occurrences' statuses may have changed
         types: dict[str, int] = {}
         for item in items:
             types[item["code"]] = types.get(item["code"], 0) + int(item["spans"])
@@ -305,7 +306,10 @@ class PiiQueue(QWidget):
         records = sum(int(g["records"]) for g in groups)
         if len(groups) == 1:
             g = groups[0]
-            title = (f"<b>“{_escape(g['text'])}”</b> · {g['code']} · {g.get('tier') or '—'}"
+            # one line, a long URL cut: an unbroken word in a wrapped label widens it
+            text = " ".join(str(g["text"]).split())
+            text = text if len(text) <= 80 else text[:79] + "…"
+            title = (f"<b>“{_escape(text)}”</b> · {g['code']} · {g.get('tier') or '—'}"
                      f": {spans:,} span{'s' if spans != 1 else ''} in {records:,} "
                      f"record{'s' if records != 1 else ''}")
         else:

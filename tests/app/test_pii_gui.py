@@ -135,6 +135,22 @@ def test_dismissing_several_groups_is_one_undo_step(
     assert (other["text"], other["code"]) in back
 
 
+def test_showing_all_a_decided_group_stays_and_its_occurrences_say_so(
+        qtbot, pii_window, wait_idle) -> None:  # type: ignore[no-untyped-def]
+    queue = pii_window.pii_queue
+    queue.show_filter.setCurrentIndex(queue.show_filter.findData("all"))
+    queue.show_filter.activated.emit(queue.show_filter.currentIndex())
+    wait_idle(pii_window)
+    group = select(pii_window, lambda g: g["code"] == "PHONE_NUMBER")
+    assert all(o["status"] == "open" for o in occurrences(pii_window))
+    qtbot.keyClick(queue.table, Qt.Key.Key_D)
+    wait_idle(pii_window)
+    assert queue.current_group() == (group["text"], group["code"])  # still chosen
+    assert [o["status"] for o in occurrences(pii_window)] == ["dismissed"] * group["spans"]
+    where = queue.occurrences.data(queue.occurrences.index(0, 1))
+    assert where.endswith("(dismissed)")
+
+
 def test_confirm_takes_the_group_off_the_queue_but_keeps_it_open(
         qtbot, pii_window, wait_idle, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
     group = select(pii_window, lambda g: g["code"] == "CREDIT_CARD")
