@@ -69,7 +69,7 @@ def conflict_words(reason: str, answers: Sequence[str] | None,
 
 
 #: A group's reason in words when its kind is ``exact``.
-EXACT_GROUP = "exact copies (the same after ignoring case and spacing)"
+EXACT_GROUP = "exact copies"
 
 
 def group_reason(kind: str, detail: Mapping[str, Any]) -> str:
