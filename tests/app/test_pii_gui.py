@@ -284,3 +284,10 @@ def test_settings_dialog_saves_the_project_setting(qtbot, window, wait_idle,
     assert saved["model"] == "en_core_web_lg" and saved["threshold"] == 0.7
     assert saved["allow_list"] == ["Acme Cloud", "Acme Cloud's"]
     assert "ORGANIZATION" in saved["entities"] and "PERSON" in saved["entities"]
+
+
+def test_the_queue_models_pass_the_model_tester(qtmodeltester, pii_window) -> None:  # type: ignore[no-untyped-def]
+    select(pii_window, lambda g: g["text"] == "Acme Cloud's")
+    assert occurrences(pii_window)
+    qtmodeltester.check(pii_window.pii_queue.model)
+    qtmodeltester.check(pii_window.pii_queue.occurrences)
