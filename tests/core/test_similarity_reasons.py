@@ -13,11 +13,14 @@ from curator.core.checks import similarity as sim
 from curator.core.checks.similarity.decisions import detail_spans
 from curator.core.checks.similarity.words import EXACT_GROUP
 from curator.core.store import Store
+from tests.core import test_similarity as base
 from tests.core.test_similarity import scan
 from tests.core.test_similarity_verify import conv
 from tests.fakes import TableEmbedder
 
 Loader = Callable[..., None]
+#: The real model, offline (fixtures shared with test_similarity).
+minilm, no_network = base.minilm, base.no_network
 
 
 @pytest.fixture
@@ -103,3 +106,30 @@ def test_groups_stored_before_reasons_fall_back_to_the_first_member(scanned: Sto
 def test_detail_spans_find_the_details_as_written(text: str, marks: list[str],
                                                   found: list[str]) -> None:
     assert [text[a:b] for a, b in detail_spans(text, marks)] == found
+
+
+@pytest.mark.slow
+def test_the_real_model_gives_each_group_its_reason(  # type: ignore[no-untyped-def]
+        store: Store, load: Loader, minilm, no_network) -> None:
+    load(conv("How do I reset my password?",
+              "Click 'Forgot password' on the sign-in page and follow the link we e-mail "
+              "you.", "pw1"),
+         conv("I forgot my password, how can I set a new one?",
+              "Use 'Forgot password' on the sign-in page; we e-mail you a link to set a "
+              "new one.", "pw2"),
+         conv("Is the store open on Sunday?", "We are open every day from 9 am to 6 pm.",
+              "sun"),
+         conv("Is the store open on Monday?", "We are open every day from 9 am to 6 pm.",
+              "mon"),
+         conv("Do you ship to Canada?", "Yes.", "ca1"),
+         conv("Can you ship to Canada?", "No.", "ca2"),
+         conv("What is the capital of France?", "Paris.", "x"))
+    scan(store, minilm)
+    found = {}
+    for cluster in sim.clusters(store):
+        detail = sim.cluster_detail(store, cluster["id"])
+        found[cluster["reason"]] = [m["key"] for m in detail["members"]]
+        assert all(0.8 < m["to_representative"] <= 1.0 for m in detail["members"])
+    assert found == {"the same request in other words": ["pw1", "pw2"],
+                     "differs in: sunday / monday": ["sun", "mon"],
+                     'the same request, different answers: "yes" / "no"': ["ca1", "ca2"]}
