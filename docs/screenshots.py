@@ -102,7 +102,7 @@ def take_all(camera: Camera, tmp: Path, only: set[str] | None = None) -> None:
 
 
 @scene("records", "findings", "invalid", "dashboard", "pii", "pii-record", "duplicates",
-       "labelling", "agreement", "adjudication", "export")
+       "duplicates-reasons", "labelling", "agreement", "adjudication", "export")
 def take_workbench(camera: Camera, project: Path, tmp: Path) -> None:
     window, settle, shoot = camera.window, camera.settle, camera.shoot
     keys = [(window.model.row_data(r) or {}).get("key")
@@ -135,6 +135,11 @@ def take_workbench(camera: Camera, project: Path, tmp: Path) -> None:
     if contradiction is not None:
         window.duplicates.select_cluster(contradiction["id"])
     shoot("duplicates")
+    # a group that differs in one detail: its reason, and the detail marked in each input
+    variant = next((g for g in groups if g["reason"].startswith("differs in")), None)
+    if variant is not None:
+        window.duplicates.select_cluster(variant["id"])
+        shoot("duplicates-reasons")
     # labelling: the panel beside a record of the demo's pilot batch
     window.tabs.setCurrentIndex(0)
     window.select_row(keys.index("acme-002"))

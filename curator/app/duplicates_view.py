@@ -247,7 +247,6 @@ class DuplicatesView(QWidget):
         for column in (0, 1, 2):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(REASON_COLUMN, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(REASON_COLUMN, 210)
         self.list.currentItemChanged.connect(self._selected)
         self.count_label = QLabel()
         self.count_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -294,7 +293,8 @@ class DuplicatesView(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([480, 900])
+        self.splitter.setSizes([560, 780])
+        self.splitter.splitterMoved.connect(self._fit_reason_column)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.splitter)
@@ -369,6 +369,7 @@ class DuplicatesView(QWidget):
             items.append(item)
         self.list.addTopLevelItems(items)
         self.list.blockSignals(False)
+        self._fit_reason_column()
         total = len(self._clusters)
         if not total:
             self.count_label.setText("No duplicates or contradictions found yet. Run the "
@@ -378,6 +379,19 @@ class DuplicatesView(QWidget):
             self.count_label.setText(f"{len(shown):,} of {total:,} groups shown{more}")
         self.count_label.setWordWrap(True)
         self._show_detail(None)
+
+    def _fit_reason_column(self, *_: Any) -> None:
+        """The Reason column as wide as its longest reason, but at most 55% of the room
+        the first three columns leave (the first question needs room too; the tooltip
+        has the whole reason)."""
+        header = self.list.header()
+        room = self.list.viewport().width() - sum(header.sectionSize(c) for c in range(3))
+        wanted = max(self.list.sizeHintForColumn(REASON_COLUMN) + 12, 120)
+        header.resizeSection(REASON_COLUMN, min(wanted, max(140, int(room * 0.55))))
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_reason_column()
 
     def _selected(self, current: QTreeWidgetItem | None, _previous: object = None) -> None:
         if current is None or self.detail_provider is None:
@@ -391,6 +405,7 @@ class DuplicatesView(QWidget):
         self.detail = detail
         for panel in self.panels:
             self.members_layout.removeWidget(panel)
+            panel.hide()            # until deleted: never painted over the new ones
             panel.deleteLater()
         self.panels = []
         self.dismiss_button.setEnabled(detail is not None)

@@ -209,3 +209,18 @@ def test_the_representative_is_marked_and_members_show_their_similarity_to_it(  
             value = panel.member["to_representative"]
             assert isinstance(value, float) and 0.9 < value <= 1.0
             assert f"{value:.2f} to the representative" in panel.facts.text()
+
+
+def test_the_previous_group_is_never_painted_under_the_next(  # type: ignore[no-untyped-def]
+        qtbot, three_groups: Store) -> None:
+    view = DuplicatesView()
+    qtbot.addWidget(view)
+    view.show()
+    view.set_store(three_groups)
+    _, before = shown_group(view, "differs in")
+    before = list(before)
+    qtbot.waitUntil(lambda: all(p.isVisible() for p in before))
+    _, after = shown_group(view, "the same request in other words")
+    # Not yet deleted (deleteLater), but hidden: no overlap in a grab before the loop runs.
+    assert all(p.isHidden() for p in before)
+    qtbot.waitUntil(lambda: all(p.isVisible() for p in after))
