@@ -352,6 +352,47 @@ def take_label_quality(camera: Camera, project: Path, tmp: Path) -> None:
     dialog.close()
 
 
+#: Exports the project (argv 1) to a folder (argv 2) and dies right after publishing it,
+#: before the export is recorded: the state a kill there leaves.
+KILLED_AFTER_PUBLISHING = """
+import os, sys
+from pathlib import Path
+from curator.core.export import ExportOptions, export, job
+from curator.core.jobs import run_job
+from curator.core.store import Store
+
+real = job.publish
+
+def publish_then_die(staging, outdir, overwrite):
+    real(staging, outdir, overwrite)
+    os._exit(9)
+
+job.publish = publish_then_die
+with Store.open(sys.argv[1]) as store:
+    run_job(export(store, Path(sys.argv[2]), ExportOptions(pii="keep")))
+"""
+
+
+@scene("export-readiness", "export-recovered")
+def take_export_safety(camera: Camera, project: Path, tmp: Path) -> None:
+    """The readiness checklist of a redacting export (what redaction does to duplicates
+    and splits), and the window opening a project whose last export was killed after
+    its folder was published but before it was recorded."""
+    window, settle = camera.window, camera.settle
+    window.export_dataset()
+    dialog = window.export_dialog
+    dialog.tabs.setCurrentWidget(dialog.readiness_table)
+    show_dialog(camera, dialog)
+    settle(1.5)
+    camera.shoot("export-readiness", dialog)
+    dialog.close()
+    subprocess.run([sys.executable, "-c", KILLED_AFTER_PUBLISHING, str(project),
+                    str(tmp / "export")], cwd=DOCS.parent, check=False)
+    window.open_project(project)
+    settle(2.0)
+    camera.shoot("export-recovered")
+
+
 def take_here(out: Path, only: set[str] | None = None) -> int:
     app = application()
     screen = QGuiApplication.primaryScreen().availableGeometry()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -226,6 +227,12 @@ class ExportDialog(QDialog):
         self.readiness_table.horizontalHeader().setSectionResizeMode(
             3, QHeaderView.ResizeMode.ResizeToContents)
         self.readiness_table.setWordWrap(True)
+        # Wrapped details need their rows measured again at the column's final width;
+        # a scroll bar that comes and goes would change that width after measuring.
+        self.readiness_table.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.readiness_table.horizontalHeader().sectionResized.connect(
+            lambda *_: self._fit_readiness_rows())
         self.preview_text = QPlainTextEdit(readOnly=True)
         self.preview_text.setFont(QFont("monospace"))
         self.history_table = self._table(["When (UTC)", "By", "Folder", "Train", "Val.", "Eval",
@@ -480,11 +487,30 @@ class ExportDialog(QDialog):
                 accept.setCheckState(Qt.CheckState.Checked if item["id"] in self._accepted
                                      else Qt.CheckState.Unchecked)
             table.setItem(row, 3, accept)
-        table.resizeRowsToContents()
+        self._fit_readiness_rows()
         table.blockSignals(False)
         open_items = [i for i in items if not i["ok"] and i["id"] not in self._accepted]
         self.tabs.setTabText(0, f"Readiness ({len(open_items)} to check)" if open_items
                              else "Readiness")
+
+    def _fit_readiness_rows(self) -> None:
+        """Rows as tall as their wrapped details (Qt's own measure leaves the last line
+        of a long one out)."""
+        table = self.readiness_table
+        table.resizeRowsToContents()
+        metrics = table.fontMetrics()
+        # The cell's text margins, and a little more: a line too many beats one cut off.
+        width = table.columnWidth(2) - 4 * (table.style().pixelMetric(
+            QStyle.PixelMetric.PM_FocusFrameHMargin) + 1) - 8
+        for row in range(table.rowCount()):
+            item = table.item(row, 2)
+            if item is None or width <= 0:
+                continue
+            needed = metrics.boundingRect(
+                QRect(0, 0, width, 1 << 20), int(Qt.TextFlag.TextWordWrap),
+                item.text()).height() + metrics.lineSpacing() // 2
+            if needed > table.rowHeight(row):
+                table.setRowHeight(row, needed)
 
     def accept_item(self, item_id: str, accepted: bool = True) -> None:
         """Accept (or not) the warning of a readiness item."""

@@ -198,8 +198,8 @@ def test_readiness_says_what_redaction_does_to_copies_and_splits(store: Store,  
                                                                  load) -> None:
     load(*plain(12))
     item = {i["id"]: i for i in readiness(store, ExportOptions(), {"train": 12})}["pii"]
-    assert "identical once redacted" in item["detail"]
-    assert "same split" in item["detail"]
+    assert "alike but for a redacted name are exported once" in item["detail"]
+    assert "duplicate_as_exported" in item["detail"] and "in one split" in item["detail"]
 
 
 # -- redaction changes only its spans, and JSON stays JSON -------------------------------------

@@ -18,10 +18,8 @@ from curator.core.store.findings import PII_IN_FORCE
 
 #: What redaction does to duplicates and splits (said whenever redact is chosen).
 AS_EXPORTED = (
-    "Duplicates and splits are judged on the text as written: records that become "
-    "identical once redacted (e.g. alike but for a name) are written once, the others "
-    "left out as duplicate_as_exported, and records whose inputs become identical go to "
-    "the same split.")
+    "Copies and splits are judged as written: records alike but for a redacted name are "
+    "exported once (the rest left out as duplicate_as_exported) and in one split.")
 
 MIN_EXAMPLES = 10
 FEW_EXAMPLES = 100
