@@ -720,8 +720,14 @@ def _register_diversity_command() -> None:
     cli_diversity.register(cli, open_store, reports_errors, emit)
 
 
+def _register_models_commands() -> None:
+    from curator import cli_models
+    cli_models.register(cli, reports_errors, emit)
+
+
 _register_record_commands()
 _register_repair_commands()
+_register_models_commands()
 _register_similar_command()
 _register_diversity_command()
 

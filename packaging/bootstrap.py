@@ -87,7 +87,17 @@ def ensure_installed(extras: list[str]) -> None:
     target = f"{ROOT}[{','.join(extras)}]" if extras else str(ROOT)
     print("Installing Curator and its dependencies ...", flush=True)
     pip("-e", target)
+    prepare_models()
     stamp.write_text(stamp_text)
+
+
+def prepare_models() -> None:
+    """Make the int8 ONNX copy of the sentence model now, not at the first scan."""
+    print("Preparing the sentence model for duplicate checks (once, ~10 s) ...", flush=True)
+    result = subprocess.run([str(bin_path("curator")), "models", "prepare"])
+    if result.returncode != 0:   # the first scan tries again and says what is wrong
+        print("Could not prepare the sentence model now; the first scan will.",
+              file=sys.stderr)
 
 
 def main(argv: list[str]) -> int:

