@@ -42,7 +42,7 @@ from curator.app.operations import Submit, alive, run_at_once
 from curator.app.widgets import ElidedButton, ElidedLabel, muted
 from curator.core import operations
 from curator.core.jsontext import compact
-from curator.core.labeling import assignment, labels, schema
+from curator.core.labeling import assignment, labels, pairwise, schema
 from curator.core.labeling.schema import LabelField
 from curator.core.store import Store
 
@@ -64,6 +64,7 @@ QPushButton[choice="true"]:checked {
 
 
 def show_value(value: Any) -> str:
+    value = pairwise.outcome(value)      # a pairwise judgement: A, B or tie
     if value is None:
         return "—"
     if isinstance(value, list):
@@ -200,6 +201,9 @@ class FieldBox(Card):
             self.note.setText("Current value " + ", ".join(missing) +
                               " is no longer offered; choose another.")
         self.clear_button.setEnabled(value is not None)
+
+    def show_record(self, store: Store, record_id: int | None, annotator: str) -> None:
+        """The record shown changed (a pairwise field shows its answers)."""
 
     def show_others(self, others: list[tuple[str, Any]] | None) -> None:
         self.others.setVisible(bool(others))
@@ -346,8 +350,10 @@ class LabelingPanel(QWidget):
         self.guidelines.setMarkdown(text)
         self.guide_toggle.setVisible(bool(text.strip()))
         self._toggle_guidelines(self.guide_toggle.isChecked())
+        from curator.app.pairwise_box import PairwiseBox
+
         for fld in schema.fields(self.store):
-            box = FieldBox(fld)
+            box = PairwiseBox(fld) if fld.kind == "pairwise" else FieldBox(fld)
             box.picked.connect(lambda value, b=box: self._save(b, value))
             box.activated.connect(lambda b=box: self.set_active(self.boxes.index(b)))
             box.text_done.connect(lambda save, b=box: self._text_done(b, save))
@@ -406,6 +412,7 @@ class LabelingPanel(QWidget):
                 others.setdefault(lab.field, []).append((lab.annotator, lab.value))
         for index, box in enumerate(self.boxes):
             box.setEnabled(usable)
+            box.show_record(self.store, self.record_id if usable else None, self.annotator)
             box.show_value(mine.get(box.field.name))
             box.show_others(others.get(box.field.name))
             box.set_active(usable and index == self.active)
@@ -539,7 +546,8 @@ class LabelingPanel(QWidget):
             box = self.boxes[self.active]
             _, choice = box.choice_for_key(event.text().lower())
             self._save(box, box.toggled(choice))
-            if box.field.kind in ("single", "rating") and self.active + 1 < len(self.boxes):
+            if (box.field.kind in ("single", "rating", "pairwise")
+                    and self.active + 1 < len(self.boxes)):
                 nxt = self.boxes[self.active + 1]
                 if nxt.editor is None:
                     self.set_active(self.active + 1)

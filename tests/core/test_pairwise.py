@@ -281,3 +281,16 @@ def test_a_project_made_before_pairwise_fields_takes_them(tmp_path: Path) -> Non
                              "VALUES ('z', 'nonsense', 'x')")
     with Store.open(path) as again:           # a second connection reads the new check
         assert schema.add_field(again, "also", "pairwise").kind == "pairwise"
+
+
+def test_a_chat_record_is_finished_without_the_pairwise_field(pairs: Store) -> None:
+    from curator.core.labeling.assignment import is_done
+
+    schema.add_field(pairs, "ok", "single", options=["yes", "no"])
+    add_annotator(pairs, "alice")
+    labels.set_label(pairs, rid(pairs, "c1"), "ok", "alice", "yes")
+    labels.set_label(pairs, rid(pairs, "p0"), "ok", "alice", "yes")
+    assert is_done(pairs, rid(pairs, "c1"), "alice")
+    assert not is_done(pairs, rid(pairs, "p0"), "alice")
+    labels.set_label(pairs, rid(pairs, "p0"), "better", "alice", "tie")
+    assert is_done(pairs, rid(pairs, "p0"), "alice")

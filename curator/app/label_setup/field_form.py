@@ -30,6 +30,9 @@ KIND_HINTS = {
     "rating": "The annotator picks a whole number from 1 to the scale.",
     "text": "The annotator writes a comment. Text fields are optional: a record counts "
             "as labelled without one.",
+    "pairwise": "For preference records: the annotator sees the two answers as Answer 1 "
+                "and Answer 2, in an order drawn for each annotator and record, and picks "
+                "1 is better, 2 is better or Tie (keys 1, 2, 3). Other records skip it.",
 }
 CHOICE_KINDS = ("single", "multi")
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from curator.core.labeling.schema import LabelField
 
 KIND_NAMES = {"single": "Single choice", "multi": "Multiple choice",
-              "rating": "Rating", "text": "Free text"}
+              "rating": "Rating", "text": "Free text", "pairwise": "Pairwise (A or B)"}
 #: Item data: the field's name, and whether it is archived (drawn muted).
 NAME, ARCHIVED = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
 
@@ -30,6 +30,8 @@ def summary(fld: LabelField) -> str:
         return f"Rating 1–{fld.scale}"
     if fld.kind == "text":
         return "Free text"
+    if fld.kind == "pairwise":
+        return "Pairwise: which answer is better"
     count = len(fld.active_options)
     return f"{KIND_NAMES[fld.kind]}, {count} option{'s' if count != 1 else ''}"
 

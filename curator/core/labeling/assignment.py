@@ -224,7 +224,8 @@ def _done_sql(store: Store) -> tuple[str, list[Any]]:
     """SQL for the ids of records an annotator (first argument) has finished.
 
     Finished = a label in every active field that is not free text (comments are
-    optional); with only text fields, any label.
+    optional); with only text fields, any label. A pairwise field is asked of
+    preference records only.
     """
     required = [f.id for f in fields(store) if f.kind != "text"]
     if not required:
@@ -233,8 +234,11 @@ def _done_sql(store: Store) -> tuple[str, list[Any]]:
         return (f"SELECT DISTINCT record_id FROM labels WHERE annotator_id = ? "
                 f"AND field_id IN ({marks})", every)
     marks = ",".join("?" * len(required))
+    pairs = sum(1 for f in fields(store) if f.kind == "pairwise")
+    wanted = (f"{len(required) - pairs} + {pairs} * (SELECT format = 'preference' FROM "
+              "records WHERE id = record_id)" if pairs else str(len(required)))
     return (f"SELECT record_id FROM labels WHERE annotator_id = ? AND field_id IN ({marks}) "
-            f"GROUP BY record_id HAVING COUNT(*) = {len(required)}", required)
+            f"GROUP BY record_id HAVING COUNT(*) = {wanted}", required)
 
 
 def progress(store: Store, annotator: str) -> LabelProgress:
