@@ -40,11 +40,23 @@ from curator.app.operations import Submit, alive, run_at_once
 from curator.app.widgets import muted
 from curator.core import operations
 from curator.core.errors import CuratorError
-from curator.core.labeling import assignment, labels, schema
+from curator.core.labeling import assignment, labels, pairwise, schema
 from curator.core.labeling.labels import Disagreement
 from curator.core.store import Store
 
 ROLE_RECORD = Qt.ItemDataRole.UserRole
+
+
+def pair_words(store: Store, record_id: int) -> dict[str, str]:
+    """A pairwise field's outcomes in words for the adjudicator, who is not blind: each
+    outcome's button text, and a note on which answer A and B are now ("note")."""
+    chosen, _ = pairwise.current_letters(store, record_id)
+    now = {x: "chosen" if x == chosen else "rejected" for x in pairwise.SIDES}
+    return {"A": f"A is better (now {now['A']})", "B": f"B is better (now {now['B']})",
+            "tie": "Tie",
+            "note": f"A and B are the answers as imported; {chosen} is the chosen one now. "
+                    "Deciding for the rejected one swaps chosen and rejected (Ctrl+Z "
+                    "undoes)."}
 
 
 class _DecideKeys(QObject):
@@ -67,6 +79,9 @@ class AdjudicationView(QWidget):
 
     open_record = Signal(int)
     decided = Signal(int, str)       # record id, field name
+    #: A pairwise decision swapped the record's answers: (Decision, value, note), for
+    #: the window's undo.
+    swapped = Signal(object, object, str)
     failed = Signal(str)
     #: The user asked to make someone an adjudicator (the annotators dialog).
     annotators_requested = Signal()
@@ -162,6 +177,9 @@ class AdjudicationView(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table, 1)
         layout.addWidget(QLabel("<b>Final value</b>"))
+        self.pair_note = muted()
+        self.pair_note.hide()
+        layout.addWidget(self.pair_note)
         self.choice_grid = QGridLayout()
         self.choice_grid.setSpacing(6)
         layout.addLayout(self.choice_grid)
@@ -293,10 +311,14 @@ class AdjudicationView(QWidget):
         if suggested is not None and labels.same_value(suggested) not in item.counts:
             votes.append((labels.same_value(suggested), "model"))  # sent as a label error
         self.candidates = [schema.load_value(v) for v, _ in votes]
+        fld = schema.get_field(self.store, self.field_name)
+        words = pair_words(self.store, item.record_id) if fld.kind == "pairwise" else {}
+        self.pair_note.setVisible(bool(words))
+        self.pair_note.setText(words.get("note", ""))
         for index, (value, (_, n)) in enumerate(zip(self.candidates, votes, strict=True)):
             key = str(index + 1) if index < 9 else ""
-            button = QPushButton(f"{key}   {show_value(value)}  ({n})" if key
-                                 else show_value(value))
+            shown = words.get(str(value), show_value(value))
+            button = QPushButton(f"{key}   {shown}  ({n})" if key else shown)
             button.setProperty("choice", True)
             button.setCheckable(True)
             button.setChecked(item.decided is not None and
@@ -306,7 +328,6 @@ class AdjudicationView(QWidget):
             button.setAccessibleName(f"Decide {show_value(value)}")
             button.clicked.connect(lambda _=False, v=value: self.decide(v))
             self.choice_grid.addWidget(button, index // 3, index % 3)
-        fld = schema.get_field(self.store, self.field_name)
         completer = QCompleter([str(c) for c in fld.choices()], self.typed)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.typed.setCompleter(completer)
@@ -339,7 +360,9 @@ class AdjudicationView(QWidget):
         note = self.note.text().strip()
         refused: list[str] = []
 
-        def done(_: operations.Decision) -> None:
+        def done(decision: operations.Decision) -> None:
+            if decision.swapped is not None:
+                self.swapped.emit(decision, value, note)
             if self._here():
                 self.decided.emit(record, name)
                 self.refresh()

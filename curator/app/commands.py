@@ -81,3 +81,28 @@ class SwapCommand(CoreCommand):
             lambda s: swap_answers(s, [record_id], actor),
             lambda s, _token: swap_answers(s, [record_id], actor, "undo swap"),
             on_change, ("Swapping answers", "Swapping answers back"))
+
+
+class DecisionCommand(CoreCommand):
+    """A decision the adjudication view has saved already (pushed afterwards): undo puts
+    back the decision it replaced and swaps back a preference record it swapped; redo
+    decides again."""
+
+    def __init__(self, submit: Submit, decision: Any, value: Any, note: str, actor: str,
+                 on_change: Callable[[], None]) -> None:
+        from curator.core.operations import decide_label, undo_decision
+
+        rid, name = decision.record_id, decision.field
+        super().__init__(
+            submit, f"Decide {name}",
+            lambda s: decide_label(s, rid, name, value, actor, note),
+            lambda s, token: undo_decision(s, token, actor),
+            on_change, ("Saving the decision", "Undoing the decision"))
+        self.token = decision
+        self._saved = True
+
+    def redo(self) -> None:
+        if self._saved:              # QUndoStack.push redoes: this one is saved already
+            self._saved = False
+            return
+        super().redo()

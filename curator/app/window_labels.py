@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
@@ -58,6 +59,10 @@ class LabelsHost(Shell, Protocol):
 
     def after_change(self) -> None:
         """Refresh what shows records after a change."""
+
+    @property
+    def undo_stack(self) -> QUndoStack:
+        """Edit → Undo."""
 
     def resizeDocks(self, docks: Sequence[QDockWidget], sizes: Sequence[int],
                     orientation: Qt.Orientation, /) -> None:
@@ -122,6 +127,7 @@ class LabelsController(QObject):
         adjudication.open_record.connect(w.show_record)
         adjudication.failed.connect(w.show_error)
         adjudication.decided.connect(lambda *_: w.model.refresh_rows())
+        adjudication.swapped.connect(self._push_decision)
         adjudication.annotators_requested.connect(
             lambda: self.open_batch_dialog(suggest=(w.annotator, "adjudicator")))
         replace_tab(w.tabs, self.adjudication_tab, adjudication, "Adjudication")
@@ -129,6 +135,14 @@ class LabelsController(QObject):
         view = AgreementView()
         replace_tab(w.tabs, self.agreement_tab, view, "Agreement")
         self.agreement_view = self.agreement_tab = view
+
+    def _push_decision(self, decision: Any, value: Any, note: str) -> None:
+        """A decision that swapped a preference record goes on the undo stack."""
+        from curator.app.commands import DecisionCommand
+
+        w = self.window
+        w.undo_stack.push(DecisionCommand(w.submit_op, decision, value, note, w.annotator,
+                                          w.after_change))
 
     def set_record(self, record_id: int | None) -> None:
         """The record shown changed: the panel shows its labels."""

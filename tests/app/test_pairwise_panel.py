@@ -151,3 +151,40 @@ def test_the_fields_editor_offers_a_pairwise_field(qtbot, project, monkeypatch) 
     assert (fld.kind, fld.options, fld.scale) == ("pairwise", (), None)
     assert any("which answer is better" in dialog.list.item(i).text()
                for i in range(dialog.list.count()))
+
+
+def test_a_decision_for_the_rejected_answer_swaps_and_ctrl_z_undoes(  # type: ignore[no-untyped-def]
+        qtbot, make_window, wait_idle, project) -> None:
+    from curator.core.labeling import labels as lab_core
+
+    record, key = pairs(project)[0]
+    asg.add_annotator(project, "bob")
+    asg.add_annotator(project, "tester", "adjudicator")
+    lab_core.set_label(project, record, "better", "alice", "A")
+    lab_core.set_label(project, record, "better", "bob", "B")
+    chosen = answer_text(project, record, 0)
+    path = project.path
+    window = make_window()
+    assert window.open_project(path)
+    view = window.labels.adjudication
+    view.set_field("better")
+    assert view.current_record == record
+    texts = [view.choice_grid.itemAt(i).widget().text()
+             for i in range(view.choice_grid.count())]
+    assert any("B is better (now rejected)" in t for t in texts)
+    assert not view.pair_note.isHidden() and "A is the chosen one now" in view.pair_note.text()
+    view.decide("B")
+    wait_idle(window)
+    with Store.open(path) as other:
+        assert answer_text(other, record, 1) == chosen          # swapped
+        assert lab_core.final_label(other, record, "better") == "B"
+    assert window.undo_stack.canUndo()
+    window.undo_stack.undo()
+    wait_idle(window)
+    with Store.open(path) as other:
+        assert answer_text(other, record, 0) == chosen          # swapped back
+        assert lab_core.adjudication(other, record, "better") is None
+    window.undo_stack.redo()
+    wait_idle(window)
+    with Store.open(path) as other:
+        assert answer_text(other, record, 1) == chosen
