@@ -248,6 +248,57 @@ def take_preference(camera: Camera, project: Path, tmp: Path) -> None:
     camera.shoot("preference")
 
 
+
+@scene("pairwise", "pairwise-adjudication")
+def take_pairwise(camera: Camera, project: Path, tmp: Path) -> None:
+    """A pairwise field on preference pairs (a public sample): the labelling panel with
+    the two answers in the annotator's blind order, then a disagreement in the
+    Adjudication tab, where deciding for the rejected answer swaps the pair."""
+    from curator.core.ingest import import_files
+    from curator.core.labeling import assignment, labels, pairwise, schema
+    from curator.core.store import Store
+
+    path = tmp / "pairwise.curator"
+    sample = DOCS.parent / "tests" / "data" / "openai_dpo_example.jsonl"
+    with Store.open(path, create=True) as store:
+        run_job(import_files(store, [sample], actor="docs"))
+        schema.add_field(store, "better", "pairwise", description="Which answer serves the "
+                         "user better: correct, complete, no padding?", actor="docs")
+        schema.set_guidelines(store, "Compare the two answers to the same prompt. Judge "
+                              "the content, not the length. **Tie** only when neither is "
+                              "better.", actor="docs")
+        for name in ("docs", "alice"):
+            assignment.add_annotator(store, name, actor="docs")
+        assignment.add_annotator(store, "judge", "adjudicator", actor="docs")
+        ids = [r for (r,) in store.db.execute("SELECT id FROM records ORDER BY id LIMIT 12")]
+        assignment.create_batch(store, "pilot", ids, ["docs", "alice"], pilot=True,
+                                actor="docs")
+        for n, rid in enumerate(ids[:6]):    # as each saw them: their own blind order
+            for name, picked in (("alice", "B" if n in (1, 4) else "A"), ("docs", "A")):
+                order = pairwise.blind_pair(store, rid, name)
+                if order is not None and (name, n) != ("docs", 0):
+                    labels.set_label(store, rid, "better", name, pairwise.value_for(
+                        order.order, order.order.index(picked)))
+        shown = store.record("openai_dpo_example.jsonl:1")
+    assert shown is not None
+    window, settle = camera.window, camera.settle
+    window.open_project(path)
+    settle()
+    window.set_user("docs", remember=False)
+    row = window.model.row_of(shown["id"])
+    assert row is not None
+    window.select_row(row)
+    window.toggle_labeling()
+    settle()
+    camera.shoot("pairwise")
+    window.set_user("judge", remember=False)
+    window.tabs.setCurrentWidget(window.adjudication_tab)
+    window.labels.adjudication.set_field("better")
+    settle()
+    camera.shoot("pairwise-adjudication")
+    window.set_user("docs", remember=False)
+    window.tabs.setCurrentIndex(0)
+
 #: A small support desk for the label-quality scene: (intent, requests) in plain words.
 TICKETS = {
     "billing": ["I was charged twice for my {m} invoice", "Why did my card get billed {a}?",

@@ -299,10 +299,13 @@ class AdjudicationView(QWidget):
         self.record_title.setText(f"<b>{item.key}</b> — {self.field_name}")
         stamps = {lab.annotator: lab.updated_at for lab in labels.labels_for(
             self.store, item.record_id) if lab.field == self.field_name}
+        fld = schema.get_field(self.store, self.field_name)
+        words = pair_words(self.store, item.record_id) if fld.kind == "pairwise" else {}
         for person, value in item.labels.items():
             row = self.table.rowCount()
             self.table.insertRow(row)
-            for column, text in enumerate((person, show_value(value),
+            said = words.get(str(pairwise.outcome(value)), show_value(value))
+            for column, text in enumerate((person, said,
                                            stamps.get(person, "")[:16].replace("T", " "))):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         counted = sorted(item.counts.items(), key=lambda x: -x[1])
@@ -311,8 +314,6 @@ class AdjudicationView(QWidget):
         if suggested is not None and labels.same_value(suggested) not in item.counts:
             votes.append((labels.same_value(suggested), "model"))  # sent as a label error
         self.candidates = [schema.load_value(v) for v, _ in votes]
-        fld = schema.get_field(self.store, self.field_name)
-        words = pair_words(self.store, item.record_id) if fld.kind == "pairwise" else {}
         self.pair_note.setVisible(bool(words))
         self.pair_note.setText(words.get("note", ""))
         for index, (value, (_, n)) in enumerate(zip(self.candidates, votes, strict=True)):

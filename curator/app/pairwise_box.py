@@ -37,8 +37,9 @@ KEYS: dict[str, int | str] = {"1": 0, "2": 1, "3": "tie"}
 #: The buttons, in the order of their keys.
 CHOICES: tuple[tuple[int | str, str], ...] = ((0, "1 is better"), (1, "2 is better"),
                                               ("tie", "Tie"))
-#: Height of each answer's text (it scrolls beyond).
-ANSWER_HEIGHT = 150
+#: Height of each answer's text (it scrolls beyond): both answers and the buttons fit
+#: the dock under the guidelines on a 1280x800 screen.
+ANSWER_HEIGHT = 100
 
 
 def position_of(value: Any, order: list[str]) -> int | str | None:
@@ -106,7 +107,8 @@ class PairwiseBox(FieldBox):
         grid = QGridLayout()
         grid.setSpacing(6)
         for index, (choice, words) in enumerate(CHOICES):
-            button = ElidedButton(f"{index + 1}   {words}")
+            # "1 is better" starts with its key already; the tie shows its key as options do
+            button = ElidedButton(words if index < 2 else f"{index + 1}  {words}")
             button.setProperty("choice", True)
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)

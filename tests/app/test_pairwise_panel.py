@@ -78,7 +78,7 @@ def test_the_answers_show_in_the_annotators_order(qtbot, panel, project) -> None
     assert box.answers[0].toPlainText() == answer_text(project, record, 1)
     assert box.answers[1].toPlainText() == answer_text(project, record, 0)
     assert [b.text() for b in box.buttons.values()] == [
-        "1   1 is better", "2   2 is better", "3   Tie"]
+        "1 is better", "2 is better", "3  Tie"]
 
 
 def test_clicking_answer_1_stores_the_judgement_in_the_records_terms(qtbot, panel, project) -> None:  # type: ignore[no-untyped-def]
@@ -157,7 +157,7 @@ def test_a_decision_for_the_rejected_answer_swaps_and_ctrl_z_undoes(  # type: ig
         qtbot, make_window, wait_idle, project) -> None:
     from curator.core.labeling import labels as lab_core
 
-    record, key = pairs(project)[0]
+    record, _ = pairs(project)[0]
     asg.add_annotator(project, "bob")
     asg.add_annotator(project, "tester", "adjudicator")
     lab_core.set_label(project, record, "better", "alice", "A")

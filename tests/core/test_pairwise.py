@@ -294,3 +294,17 @@ def test_a_chat_record_is_finished_without_the_pairwise_field(pairs: Store) -> N
     assert not is_done(pairs, rid(pairs, "p0"), "alice")
     labels.set_label(pairs, rid(pairs, "p0"), "better", "alice", "tie")
     assert is_done(pairs, rid(pairs, "p0"), "alice")
+
+
+def test_the_records_table_shows_a_blind_annotator_their_pick_by_place(
+        pairs: Store) -> None:
+    add_annotator(pairs, "alice")
+    create_batch(pairs, "blind", [rid(pairs, "p0"), rid(pairs, "p1")], ["alice"])
+    order = pairwise.shown_order("alice", "p0")
+    labels.set_label(pairs, rid(pairs, "p0"), "better", "alice", pairwise.value_for(order, 1))
+    labels.set_label(pairs, rid(pairs, "p1"), "better", "alice", "tie")
+    shown = labels.table_labels(pairs, [rid(pairs, "p0"), rid(pairs, "p1")], "alice")
+    assert shown == {rid(pairs, "p0"): "better: Answer 2", rid(pairs, "p1"): "better: tie"}
+    # An adjudicator sees the outcome in the record's terms.
+    assert labels.table_labels(pairs, [rid(pairs, "p0")], "judge") == {
+        rid(pairs, "p0"): f"better: {order[1]}"}

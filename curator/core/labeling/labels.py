@@ -481,7 +481,12 @@ def table_labels(store: Store, ids: list[int], viewer: str | None) -> dict[int, 
             f"JOIN label_fields f ON f.id = l.field_id JOIN annotators a ON a.id = "
             f"l.annotator_id WHERE a.name = ? AND f.kind != 'text' AND NOT f.archived "
             f"AND l.record_id IN ({marks}) ORDER BY f.position", [viewer or "", *ids]):
-        shown = outcome(json.loads(value))
+        shown = json.loads(value)
+        if isinstance(shown, dict) and shown.get("shown"):
+            # their own pairwise pick as they saw it: A or B would unblind the pair
+            shown = ("tie" if shown["better"] == "tie"
+                     else f"Answer {shown['shown'].index(shown['better']) + 1}")
+        shown = outcome(shown)
         if isinstance(shown, list):
             shown = "+".join(map(str, shown))
         out.setdefault(rid, []).append(f"{name}: {shown}")
