@@ -28,7 +28,7 @@ from curator.core.jobs import Job, Progress
 from curator.core.jsontext import compact
 from curator.core.labeling.assignment import add_annotator, find_annotator
 from curator.core.labeling.labels import store_label
-from curator.core.labeling.pairwise import is_pair
+from curator.core.labeling.pairwise import OUTCOMES, is_pair
 from curator.core.labeling.schema import (
     LabelField,
     add_field,
@@ -212,8 +212,12 @@ def _is_pairwise(raw: Any) -> bool:
 def infer_field(name: str, values: list[Any]) -> dict[str, Any]:
     """The kind (and options or scale) of a new field, from the values a file gives it.
 
-    Objects with "better" (``{"better": "B"}``) make a pairwise field."""
-    if values and all(_is_pairwise(v) for v in values):
+    Objects with "better" (``{"better": "B"}``), among plain A, B or tie, make a
+    pairwise field."""
+    outcomes = {o.lower() for o in OUTCOMES}
+    if any(_is_pairwise(v) for v in values) and all(
+            _is_pairwise(v) or (isinstance(v, str) and v.strip().lower() in outcomes)
+            for v in values):
         return {"name": name, "kind": "pairwise"}
     lists = [_as_list(v) for v in values]
     if any(item is not None for item in lists):
