@@ -148,10 +148,11 @@ def _decide(corpus: Corpus, vout: Gather, has_output: list[bool], rules: PairRul
                     continue
                 out_sim = _output_similarity(vout, out_sims, has_output, a, b, i, j)
                 if not rules.same_request(details[a], details[b], in_sim):
-                    if rules.detail_variant(details[a], details[b], in_sim, out_sim):
+                    if rules.detail_variant(details[a], details[b], in_sim, out_sim,
+                                            (all_sides[a].output, all_sides[b].output)):
                         decided.near.append((a, b, in_sim))
                     continue
-                if rules.near(in_sim, out_sim, has_output[a], has_output[b]):
+                if rules.near(all_sides[a], all_sides[b], in_sim, out_sim):
                     decided.near.append((a, b, in_sim))
                 if not rules.may_contradict(all_sides[a], all_sides[b], in_sim):
                     continue
