@@ -38,6 +38,19 @@ def test_a_chain_never_puts_its_ends_in_one_group() -> None:
     assert max(len(g) for g in tight_groups(chain)) == 2
 
 
+def test_a_member_needs_the_leader_and_half_of_the_others() -> None:
+    # 0 leads (most pairs). 4 is paired with the leader and 2 of the 3 others: it joins
+    # though its pair with 3 fell just under the candidate cosine. 5 is paired with the
+    # leader only: a star would take it, majority linkage does not.
+    pairs = [(0, 1, 0.9), (0, 2, 0.9), (0, 3, 0.9), (0, 4, 0.9), (0, 5, 0.9),
+             (1, 2, 0.9), (1, 3, 0.9), (2, 3, 0.9), (1, 4, 0.9), (2, 4, 0.9)]
+    groups = tight_groups(pairs)
+    assert groups[0] == [0, 1, 2, 3, 4]
+    assert all(5 not in g for g in groups)
+    # Every member is paired with the group's leader, whatever the order of the pairs.
+    assert tight_groups(list(reversed(pairs))) == groups
+
+
 def test_groups_are_cliques_and_bring_exact_copies() -> None:
     pairs = [(0, 1, 0.95), (0, 2, 0.9), (1, 2, 0.92), (2, 3, 0.99)]
     groups = near_groups({0: [0, 5], 1: [1], 2: [2], 3: [3]}, pairs)

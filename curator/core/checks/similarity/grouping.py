@@ -5,9 +5,12 @@ record when labels are compared); ``rep`` maps each representative to the record
 stands for, so a group brings its exact copies along.
 
 Groups are **tight**: built around a representative (a leader), and a record joins only
-when its pair with *every* member already in the group was decided (complete linkage
-over the decided pairs). A chain a~b~c with a not ~ c never puts a and c together, so
-every member is similar to the group's representative and to each other. Leaders are
+when its pair with the leader was decided *and* its pairs with at least half of the
+other members already in (a majority linkage: between complete linkage, which left
+plain rewordings out of their group for one pair just under the candidate cosine, and
+a star around the leader). A chain a~b~c with a not ~ c never puts a and c together
+(c is not paired with the leader a; a is not paired with leader c), so every member is
+similar to the group's representative, and to most of the others. Leaders are
 taken in a fixed order (most decided pairs first, then record position), candidates by
 how many of the leader's other partners they are paired with, then their score: the
 same pairs always give the same groups, which keeps incremental rescans equal to full
@@ -36,13 +39,15 @@ def _edges(pairs: Iterable[Scored]) -> dict[int, dict[int, float]]:
 
 def tight_groups(pairs: Iterable[Scored],
                  priority: Mapping[int, int] | None = None) -> list[list[int]]:
-    """Groups of at least two in which every two members were decided alike.
+    """Groups of at least two, each member decided alike with the leader and with at
+    least half of the other members.
 
-    Greedy complete linkage around leaders: the node with the highest ``priority``
+    Greedy majority linkage around leaders: the node with the highest ``priority``
     (default: most decided pairs; ties: lowest number) not yet placed leads a group;
-    its free partners join, those paired with most of the others first (then by score,
-    then lowest number), when they are paired with every member already in. Members
-    are listed leader first.
+    its free partners (so only nodes paired with the leader) join, those paired with
+    most of the others first (then by score, then lowest number), when they are paired
+    with at least half of the members already in besides the leader (the second member
+    with the first, the third with one of two, ...). Members are listed leader first.
     """
     edges = _edges(pairs)
     rank = priority if priority is not None else {n: len(e) for n, e in edges.items()}
@@ -60,8 +65,8 @@ def tight_groups(pairs: Iterable[Scored],
         for other in sorted(free, key=lambda m: (-common[m], -partners[m], m)):
             if other in placed:
                 continue
-            near = edges[other]
-            if all(m in near for m in members[1:]):
+            near = edges[other]     # a partner: paired with the leader; and half the rest
+            if 2 * sum(m in near for m in members[1:]) >= len(members) - 1:
                 members.append(other)
         if len(members) > 1:
             placed.update(members)
