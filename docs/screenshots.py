@@ -432,9 +432,13 @@ def take_export_safety(camera: Camera, project: Path, tmp: Path) -> None:
     window, settle = camera.window, camera.settle
     window.export_dataset()
     dialog = window.export_dialog
+    planned: list[bool] = []
+    dialog.planned.connect(lambda: planned.append(True))
     dialog.tabs.setCurrentWidget(dialog.readiness_table)
     show_dialog(camera, dialog)
-    settle(1.5)
+    end = time.monotonic() + 60
+    while not planned and time.monotonic() < end:    # the counts, on the dialog's reader
+        settle(0.2)
     camera.shoot("export-readiness", dialog)
     dialog.close()
     subprocess.run([sys.executable, "-c", KILLED_AFTER_PUBLISHING, str(project),
