@@ -11,9 +11,20 @@ default entity types) is compared with plain Presidio at *its* defaults
 (``AnalyzerEngine`` over ``NlpEngineProvider`` with the same spaCy model, every entity,
 no score threshold). Per entity type: precision and recall, with a prediction counting
 when it has the gold type and overlaps a gold span ("overlap") or matches it exactly
-("exact"). Gold DOMAIN_NAME is Presidio's URL. ADDRESS/TITLE have no Presidio recognizer
-and are left out of the overall figures; predictions are scored for the types the gold
-set annotates (a US_BANK_NUMBER or NRP prediction cannot be judged against it).
+("exact"). Gold DOMAIN_NAME is Presidio's URL. TITLE ("Mr.", "Dr.") is not personal data
+and is left out; ADDRESS is scored (Curator's street-address recognizer; plain Presidio
+has none). Predictions are scored for the types the gold set annotates (a
+US_BANK_NUMBER or NRP prediction cannot be judged against it). PERSONAL is every type
+but ORGANIZATION; PERSONAL_NO_ADDRESS compares with the figures from before ADDRESS was
+scored.
+
+Typed scores say whether a span got the right name; **redaction coverage** says whether
+the text would be hidden: a gold span of any personal type counts as covered when the
+predicted spans of any personal type cover all its characters (a town annotated as
+LOCATION inside a predicted ADDRESS is covered), and a predicted span counts as correct
+when it overlaps a gold span of any personal type. Reported for every predicted span,
+and for Curator also for the spans a default export redacts (tiers ``identifier`` and
+``contextual``). It never replaces the typed scores.
 ``--threshold`` scores both at one global threshold instead (the old protocol).
 ``--markdown`` prints the per-type table for docs/benchmarks.md.
 
@@ -83,7 +94,9 @@ def load_gold(path: Path) -> tuple[list[str], list[list[tuple[str, int, int]]], 
     return texts, golds, fixed
 
 
-UNSCORED = {"ADDRESS", "TITLE"}
+UNSCORED = {"TITLE"}
+#: Not personal data (company names, "Mr."): left out of PERSONAL and of coverage.
+NOT_PERSONAL = {"ORGANIZATION", "TITLE"}
 
 
 def score(golds: list[list[tuple[str, int, int]]],
@@ -111,7 +124,8 @@ def score(golds: list[list[tuple[str, int, int]]],
         out[t] = {"gold": n_g[t], "predicted": n_p[t],
                   "precision": round(tp_p[t] / n_p[t], 3) if n_p[t] else None,
                   "recall": round(tp_g[t] / n_g[t], 3) if n_g[t] else None}
-    for row, left_out in (("ALL", set()), ("PERSONAL", {"ORGANIZATION"})):
+    for row, left_out in (("ALL", set()), ("PERSONAL", {"ORGANIZATION"}),
+                          ("PERSONAL_NO_ADDRESS", {"ORGANIZATION", "ADDRESS"})):
         g = sum(n for t, n in n_g.items() if t not in left_out)
         p = sum(n for t, n in n_p.items() if t not in left_out)
         tp, tg = (sum(n for t, n in c.items() if t not in left_out) for c in (tp_p, tp_g))
@@ -119,6 +133,28 @@ def score(golds: list[list[tuple[str, int, int]]],
                     "precision": round(tp / p, 3) if p else None,
                     "recall": round(tg / g, 3) if g else None}
     return out
+
+
+def coverage(golds: list[list[tuple[str, int, int]]],
+             preds: list[list[tuple[str, int, int]]]) -> dict:
+    """Redaction coverage: gold personal spans whose characters the predicted personal
+    spans (any type) all cover, and predicted personal spans overlapping a gold one."""
+    covered = n_gold = right = n_pred = 0
+    for gold, pred in zip(golds, preds, strict=True):
+        gold = [g for g in gold if g[0] not in NOT_PERSONAL]
+        pred = [p for p in pred if p[0] not in NOT_PERSONAL]
+        hidden: set[int] = set()
+        for _, a, b in pred:
+            hidden.update(range(a, b))
+        for _, a, b in gold:
+            n_gold += 1
+            covered += all(k in hidden for k in range(a, b))
+        for _, a, b in pred:
+            n_pred += 1
+            right += any(ga < b and a < gb for _, ga, gb in gold)
+    return {"gold": n_gold, "predicted": n_pred,
+            "precision": round(right / n_pred, 3) if n_pred else None,
+            "recall": round(covered / n_gold, 3) if n_gold else None}
 
 
 def plain_presidio(model: str, threshold: float | None):
@@ -152,6 +188,8 @@ def quality(threshold: float | None) -> dict:
     spans = pii.detect(texts, analyzer)
     curator_attempts = len(ATTEMPTS) - before
     cur = [[(s.entity_type, s.start, s.end) for s in found] for found in spans]
+    redacted = [[(s.entity_type, s.start, s.end) for s in pii.redacted_by_default(t, found)]
+                for t, found in zip(texts, spans, strict=True)]
     model = analyzer.model_id.split()[0]
     before = len(ATTEMPTS)
     run = plain_presidio(model, threshold)
@@ -168,6 +206,9 @@ def quality(threshold: float | None) -> dict:
         worse = [f"{t}.{m}" for t in sorted(set(c) | set(p)) for m in ("precision", "recall")
                  if (p.get(t, {}).get(m) or 0) > (c.get(t, {}).get(m) or 0)]
         result[mode] = {"curator": c, "plain": p, "curator_worse_on": worse}
+    result["redaction_coverage"] = {"curator": coverage(golds, cur),
+                                    "curator_redacted_by_default": coverage(golds, redacted),
+                                    "plain": coverage(golds, plain)}
     return result
 
 
@@ -325,8 +366,8 @@ def markdown(q: dict) -> str:
              "|---|---:|---:|---:|---:|---:|"]
     c, p = q["overlap"]["curator"], q["overlap"]["plain"]
     ce, pe = q["exact"]["curator"], q["exact"]["plain"]
-    for t in [*sorted(k for k in set(c) | set(p) if k not in ("ALL", "PERSONAL")), "ALL",
-              "PERSONAL"]:
+    totals = ("ALL", "PERSONAL", "PERSONAL_NO_ADDRESS")
+    for t in [*sorted(k for k in set(c) | set(p) if k not in totals), *totals]:
         a, b = c.get(t, {}), p.get(t, {})
         ae, be = ce.get(t, {}), pe.get(t, {})
         lines.append(
@@ -338,6 +379,16 @@ def markdown(q: dict) -> str:
     lines.append("")
     lines.append("Curator worse than Presidio on: "
                  + (", ".join(q["overlap"]["curator_worse_on"]) or "nothing"))
+    cov = q["redaction_coverage"]
+    lines += ["", "Redaction coverage (gold personal spans, any type, whose characters "
+              "personal predictions of any type cover; predictions overlapping one):", "",
+              "| | Gold | Predicted | P | R |", "|---|---:|---:|---:|---:|"]
+    for label, key in (("Curator, every span", "curator"),
+                       ("Curator, redacted by default", "curator_redacted_by_default"),
+                       ("Presidio, every span", "plain")):
+        r = cov[key]
+        lines.append(f"| {label} | {r['gold']} | {r['predicted']} | {f(r['precision'])} "
+                     f"| {f(r['recall'])} |")
     return "\n".join(lines)
 
 

@@ -60,7 +60,7 @@ from curator.core.model import Conversation, FindingDraft
 
 PII_DETECTOR = "curator.pii"
 #: Bump when the recognizers or post-processing change: it is part of the cache key.
-PII_VERSION = "2"
+PII_VERSION = "3"
 
 #: Model packages tried for a model name, in order (the re-upload on PyPI has a suffix).
 MODEL_ALIASES: dict[str, tuple[str, ...]] = {
@@ -88,6 +88,7 @@ ENTITY_WORDS: dict[str, str] = {
     "UK_NHS": "a UK NHS number",
     "MEDICAL_LICENSE": "a medical licence number",
     "CRYPTO": "a crypto wallet address",
+    "ADDRESS": "a postal address",
 }
 
 #: Types found by exact patterns; a spaCy NER span overlapping one of these is dropped
@@ -288,7 +289,57 @@ def _extra_recognizers(language: str) -> list[Any]:
         context=["phone", "call", "tel", "telephone", "mobile", "cell", "reach",
                  "contact", "whatsapp", "fax", "ring", "text"],
     )
-    return [phone, loose]
+    return [phone, loose, *_context_recognizers(language)]
+
+
+#: Scores of the context recognizers' spans: as sure as the NER model's (0.85), so a
+#: single threshold up to 0.85 keeps them.
+CONTEXT_SCORE = 0.85
+#: Recognizers of names and places said in a personal context (the NER model's spans
+#: are handled with them: both are left out of text that is not English).
+NAME_RECOGNIZERS = frozenset({"SpacyRecognizer", "CuratorNameContextRecognizer"})
+
+
+def _context_recognizers(language: str) -> list[Any]:
+    """Postal addresses (:mod:`pii_address`) and names and places in a personal context
+    (:mod:`pii_names`), as Presidio recognizers."""
+    load_analyzer()
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    from curator.core.checks import pii_address, pii_names
+
+    class _Address(EntityRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
+                    ) -> list[Any]:
+            if "ADDRESS" not in entities:
+                return []
+            return [RecognizerResult("ADDRESS", a, b, CONTEXT_SCORE)
+                    for a, b in pii_address.find_addresses(text)]
+
+    class _Names(EntityRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
+                    ) -> list[Any]:
+            ents = [(e.label_, e.start_char, e.end_char)
+                    for e in getattr(nlp_artifacts, "entities", None) or ()]
+            out = []
+            if "PERSON" in entities:
+                out += [RecognizerResult("PERSON", a, b, CONTEXT_SCORE)
+                        for a, b in pii_names.person_spans(text, ents)]
+            if "LOCATION" in entities:
+                out += [RecognizerResult("LOCATION", a, b, CONTEXT_SCORE)
+                        for a, b in pii_names.place_spans(text, ents)]
+            return out
+
+    return [_Address(supported_entities=["ADDRESS"], name="CuratorAddressRecognizer",
+                     supported_language=language),
+            _Names(supported_entities=["PERSON", "LOCATION"],
+                   name="CuratorNameContextRecognizer", supported_language=language)]
 
 
 def build_analyzer(settings: PiiSettings | None = None) -> tuple[Analyzer, list[str]]:
@@ -370,7 +421,7 @@ def _postprocess(results: Iterable[Any], settings: PiiSettings, text: str = "",
         if score < floor:
             continue
         name = _recognizer_name(r)
-        if not english and name == "SpacyRecognizer":
+        if not english and name in NAME_RECOGNIZERS:
             continue
         start, end = r.start, r.end
         if text:
@@ -380,11 +431,20 @@ def _postprocess(results: Iterable[Any], settings: PiiSettings, text: str = "",
             start, end = kept
         spans.append(Span(r.entity_type, start, end, round(score, 4), name))
     structured = [s for s in spans if s.entity_type in STRUCTURED]
+    addresses = [s for s in spans if s.entity_type == "ADDRESS"]
+    named = [s for s in spans if s.recognizer == "CuratorNameContextRecognizer"
+             and s.entity_type == "PERSON"]
     out = []
     for s in spans:
         if s.recognizer == "SpacyRecognizer" and any(
                 t.start < s.end and s.start < t.end for t in structured):
             continue
+        if s.recognizer == "SpacyRecognizer" and s.entity_type != "LOCATION" and any(
+                t.start <= s.start and s.end <= t.end for t in addresses):
+            continue  # "1755 Nelson Mandela Drive": a street, not a person
+        if s.recognizer == "SpacyRecognizer" and s.entity_type != "PERSON" and any(
+                t.start < s.end and s.start < t.end for t in named):
+            continue  # "Filip lives on ...": the model's place or group is a person
         if s.entity_type == "URL" and any(
                 t.entity_type == "EMAIL_ADDRESS" and t.start <= s.start and s.end <= t.end
                 for t in structured):

@@ -50,7 +50,7 @@ NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION", "DATE_TIME"}
 IDENTIFIER_TYPES = frozenset({
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN",
     "US_BANK_NUMBER", "US_DRIVER_LICENSE", "US_ITIN", "US_PASSPORT", "UK_NHS",
-    "MEDICAL_LICENSE", "CRYPTO", "STREET_ADDRESS",
+    "MEDICAL_LICENSE", "CRYPTO", "ADDRESS",
 })
 
 #: Reserved example domains (RFC 2606/6761) and obvious placeholders in web addresses.
