@@ -100,10 +100,11 @@ class ConversationView(QScrollArea):
         self.setWidget(self._placeholder())
 
     def show_conversation(self, conversation: dict[str, Any], findings: list[dict[str, Any]],
-                          read_only: bool = False) -> None:
-        """Show ``conversation`` (after :meth:`clear`) with its findings; no edits if read-only."""
+                          read_only: bool = False, order: list[int] | None = None) -> None:
+        """Show ``conversation`` (after :meth:`clear`) with its findings; no edits if
+        read-only; a pair's answers blind in ``order`` if given (see ``AnswerColumns``)."""
         # build off-screen, then swap in: one layout pass instead of one per bubble
-        self._build(conversation, findings, read_only)
+        self._build(conversation, findings, read_only, order)
         self.conversation.resize(self.viewport().width(), 10)
         self.setWidget(self.conversation)
 
@@ -150,7 +151,7 @@ class ConversationView(QScrollArea):
 
     def edit_last_answer(self) -> bool:
         """Open the editor on the last editable (assistant) message; False if none is.
-        For a preference pair: the chosen answer's."""
+        For a preference pair: the first column's (the chosen answer unless blind)."""
         if self.answers is not None:
             if not self.answers.start_edit(0):
                 return False
@@ -180,7 +181,7 @@ class ConversationView(QScrollArea):
         return blank
 
     def _build(self, conversation: dict[str, Any], findings: list[dict[str, Any]],
-               read_only: bool) -> None:
+               read_only: bool, order: list[int] | None = None) -> None:
         messages = conversation.get("messages")
         messages = messages if isinstance(messages, list) else []
         call_names = tool_call_names(messages)
@@ -200,7 +201,7 @@ class ConversationView(QScrollArea):
                           "right" if role == "assistant" else "full")
         if preference.is_preference(conversation):
             self.answers = AnswerColumns(preference.outputs(conversation), call_names,
-                                         read_only)
+                                         read_only, order=order)
             self.answers.answer_edited.connect(self.answer_edited)
             self.answers.swap_requested.connect(self.swap_requested)
             self._add_row(self.answers, "full")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -29,6 +30,18 @@ FINDING_ACTIONS = (
 )
 
 
+#: Words in a finding's text that say which answer of a pair the file prefers.
+SIDE_WORDS = re.compile(r"\b(chosen|rejected|(non[-_ ])?preferred(_output)?)\b", re.I)
+#: What a finding that names a side says instead while labelling blind.
+BLIND_NOTE = "(text hidden while labelling blind: it names the chosen or rejected answer)"
+
+
+def shown_description(finding: dict[str, Any], blind: bool) -> str:
+    """A finding's text as listed: while labelling blind, none that names a side."""
+    text = str(finding.get("description") or "")
+    return BLIND_NOTE if blind and SIDE_WORDS.search(text) else text
+
+
 class FindingsPanel(QWidget):
     """A record's findings (``finding_chosen`` on a pick) and the action buttons."""
 
@@ -39,6 +52,8 @@ class FindingsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: Labelling blind: findings that name the chosen or rejected answer say so less.
+        self.blind = False
         fbox = QVBoxLayout(self)
         fbox.setContentsMargins(12, 4, 12, 8)
         fbox.setSpacing(4)
@@ -105,15 +120,15 @@ class FindingsPanel(QWidget):
         severity = finding.get("severity") or "info"
         where = (f"message {finding['message'] + 1}"
                  if isinstance(finding.get("message"), int) else "record")
-        text = f"{finding.get('code', '')} — {finding.get('description', '')}"
+        description = shown_description(finding, self.blind)
+        text = f"{finding.get('code', '')} — {description}"
         status = finding.get("status") or "open"
         suffix = f"  [{where}]" + ("" if status == "open" else f"  ({status})")
         item = QListWidgetItem(icons.get(severity, icons["info"]), text + suffix)
         item.setData(Qt.ItemDataRole.UserRole, finding)
-        item.setToolTip(f"{severity}: {finding.get('description', '')}")
+        item.setToolTip(f"{severity}: {description}")
         item.setData(Qt.ItemDataRole.AccessibleTextRole,
-                     f"{severity}, {where}: {finding.get('code')}, "
-                     f"{finding.get('description')}")
+                     f"{severity}, {where}: {finding.get('code')}, {description}")
         if status != "open":
             item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
         return item

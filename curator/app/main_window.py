@@ -174,6 +174,10 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.records.current_changed.connect(self.labels.set_record)
+        # pairwise labelling is blind in the record view too (see window_labels)
+        self.record_view.blind_order = lambda rid: self.labels.blind_order(
+            rid, pack=self.packs.info is not None)
+        self.labels.blind_changed.connect(self.record_view.update_blind)
         self.records.current_changed.connect(self.label_quality.set_record)
         self.record_view.header.similar_requested.connect(
             lambda: self.label_quality.find_similar())

@@ -9,6 +9,12 @@ chosen answer against the rejected one, in every other answer against the chosen
 
 The view never writes: ``answer_edited(rank, index, text)`` and ``swap_requested`` go to
 the window, which saves them as revisions of the record (undoable; the raw line stays).
+
+Shown *blind* (``order`` given: while a pairwise field is labelled beside it, or in an
+annotation pack) the answers stand in the annotator's order, the one the labelling
+panel uses (:func:`curator.core.labeling.pairwise.shown_ranks`), titled "Answer 1" and
+"Answer 2": no Chosen/Rejected pills, no swap button, and both answers' marks in one
+neutral colour, so nothing on screen says which answer the file prefers.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ RANK_NAMES = ("Chosen", "Rejected")
 #: The hue of each answer's pill and of its marked words: the review badge's accepted
 #: and rejected colours (the same meaning: kept, turned down).
 RANK_COLORS = (REVIEW_COLORS["accepted"][0], REVIEW_COLORS["rejected"][0])
+#: The marks' colour when shown blind: the same for both answers (a highlighter's amber).
+BLIND_COLOR = REVIEW_COLORS["needs-edit"][0]
 #: The tag kept on a marked word's text format (tests and tooltips read it).
 DIFF_TAG = "diff"
 
@@ -69,7 +77,8 @@ def side_diff(texts: Sequence[str], reference: Sequence[str]) -> list[list[tuple
 
 
 class AnswerColumns(QWidget):
-    """The answers of a preference pair in columns, best first, with a swap button."""
+    """The answers of a preference pair in columns, best first, with a swap button; or
+    blind (``order``: the ranks shown as Answer 1, Answer 2) without either."""
 
     #: (rank, message index in that answer, new text): the reviewer saved an edit.
     answer_edited = Signal(int, int, str)
@@ -77,8 +86,14 @@ class AnswerColumns(QWidget):
     swap_requested = Signal()
 
     def __init__(self, outputs: Sequence[Sequence[Any]], call_names: dict[str, str],
-                 read_only: bool = False, parent: QWidget | None = None) -> None:
+                 read_only: bool = False, parent: QWidget | None = None,
+                 order: Sequence[int] | None = None) -> None:
         super().__init__(parent)
+        #: Shown blind: which answer (by rank, 0 = chosen) stands in each column.
+        self.blind = order is not None and len(order) == len(outputs)
+        #: The rank of each column's answer (best first unless blind).
+        self.ranks: list[int] = list(order) if self.blind and order else list(
+            range(len(outputs)))
         self.setObjectName("answerColumns")
         self.setAccessibleName("Answers side by side")
         #: The bubbles of each answer's messages, best answer first.
@@ -101,16 +116,16 @@ class AnswerColumns(QWidget):
         header.addWidget(self.swap_button)
         layout.addLayout(header)
         # hidden only once it has a parent: shown parentless it would be a window of its own
-        self.swap_button.setHidden(read_only or len(outputs) != 2)
+        self.swap_button.setHidden(read_only or self.blind or len(outputs) != 2)
         self.note = muted("Highlighted: words the other answer does not have.")
         self.note.setObjectName("diffNote")
         layout.addWidget(self.note)
 
         row = QHBoxLayout()
         row.setSpacing(10)
-        for rank, side in enumerate(outputs):
-            row.addWidget(self._column(rank, list(side), call_names, read_only), 1,
-                          Qt.AlignmentFlag.AlignTop)
+        for place, rank in enumerate(self.ranks):
+            row.addWidget(self._column(place, list(outputs[rank]), call_names, read_only),
+                          1, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(row)
         self._mark_differences()
 
@@ -118,7 +133,7 @@ class AnswerColumns(QWidget):
 
     @property
     def bubbles(self) -> list[MessageBubble]:
-        """Every answer's bubbles, best answer first."""
+        """Every answer's bubbles, column by column."""
         return [bubble for column in self.columns for bubble in column]
 
     @property
@@ -126,12 +141,13 @@ class AnswerColumns(QWidget):
         """Whether an answer's editor is open."""
         return any(bubble.editing for bubble in self.bubbles)
 
-    def start_edit(self, rank: int = 0, index: int | None = None) -> bool:
-        """Open the editor on message ``index`` (default: the last editable one) of answer
-        ``rank``; False if it cannot be edited."""
-        if not 0 <= rank < len(self.columns):
+    def start_edit(self, place: int = 0, index: int | None = None) -> bool:
+        """Open the editor on message ``index`` (default: the last editable one) of the
+        answer in column ``place`` (the chosen one unless blind); False if it cannot be
+        edited."""
+        if not 0 <= place < len(self.columns):
             return False
-        column = self.columns[rank]
+        column = self.columns[place]
         if index is None:
             editable = [bubble for bubble in column if bubble.editable]
             bubble = editable[-1] if editable else None
@@ -142,27 +158,34 @@ class AnswerColumns(QWidget):
         bubble.start_edit()
         return True
 
-    def marked(self, rank: int) -> list[str]:
-        """The marked words of answer ``rank``, in order (what the reader sees highlighted)."""
-        return [bubble.full_text[start:end] for bubble in self.columns[rank]
+    def marked(self, place: int) -> list[str]:
+        """The marked words of the answer in column ``place``, in order (what the reader
+        sees highlighted)."""
+        return [bubble.full_text[start:end] for bubble in self.columns[place]
                 for start, end, _colour, tag in bubble.spans if tag == DIFF_TAG]
 
     # -- building ------------------------------------------------------------------
 
-    def _column(self, rank: int, side: list[Any], call_names: dict[str, str],
+    def _column(self, place: int, side: list[Any], call_names: dict[str, str],
                 read_only: bool) -> QWidget:
-        name = rank_name(rank)
+        rank = self.ranks[place]
+        name = f"Answer {place + 1}" if self.blind else rank_name(rank)
         column = QWidget()
-        column.setObjectName(f"answerColumn{rank + 1}")
-        column.setAccessibleName(f"{name} answer")
+        column.setObjectName(f"answerColumn{place + 1}")
+        column.setAccessibleName(name if self.blind else f"{name} answer")
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         top = QHBoxLayout()
-        pill = Pill(name)
-        pill.setObjectName("answerRank")
-        pill.set_colors(QColor(rank_color(rank)), QColor("#ffffff"))
-        top.addWidget(pill)
+        if self.blind:
+            heading = muted(name, bold=True, wrap=False)
+            heading.setObjectName("answerName")
+            top.addWidget(heading)
+        else:
+            pill = Pill(name)
+            pill.setObjectName("answerRank")
+            pill.set_colors(QColor(rank_color(rank)), QColor("#ffffff"))
+            top.addWidget(pill)
         words = sum(len(message_text(m).split()) for m in side)
         count = muted(f"{words:,} word{'s' if words != 1 else ''}", wrap=False)
         count.setObjectName("answerWords")
@@ -175,9 +198,11 @@ class AnswerColumns(QWidget):
             role = ROLE_LABELS.get(bubble.role, bubble.role)
             bubble.title.setText(f"{name} · {role}" if len(side) == 1
                                  else f"{name} · {index + 1} · {role}")
-            bubble.setAccessibleName(f"{name} answer, message {index + 1}, {role}")
+            bubble.setAccessibleName(f"{name}{'' if self.blind else ' answer'}, message "
+                                     f"{index + 1}, {role}")
             if bubble.edit_button is not None:
-                bubble.edit_button.setAccessibleName(f"Edit the {name.lower()} answer")
+                bubble.edit_button.setAccessibleName(
+                    f"Edit {name}" if self.blind else f"Edit the {name.lower()} answer")
                 bubble.edit_button.setHidden(read_only)  # a child of the bubble already
             if read_only:
                 bubble.editable = False
@@ -194,12 +219,14 @@ class AnswerColumns(QWidget):
 
     def _mark_differences(self) -> None:
         texts = [[bubble.full_text for bubble in column] for column in self.columns]
-        for rank, column in enumerate(self.columns):
+        for place, column in enumerate(self.columns):
+            rank = self.ranks[place]
             other = reference_rank(rank, len(self.columns))
             if other is None:
                 continue
-            colour = rank_color(rank)
-            for bubble, ranges in zip(column, side_diff(texts[rank], texts[other]),
+            colour = BLIND_COLOR if self.blind else rank_color(rank)
+            ref = self.ranks.index(other)
+            for bubble, ranges in zip(column, side_diff(texts[place], texts[ref]),
                                       strict=True):
                 spans: list[Span] = [(s, e, colour, DIFF_TAG) for s, e in ranges]
                 bubble.spans = spans

@@ -98,10 +98,18 @@ class RawLineView(QWidget):
         self.raw_view.clear()
         self.error_offset = None
 
-    def show_record(self, detail: dict[str, Any]) -> None:
-        """Show the error and raw line of ``detail`` (a ``record_detail`` dict)."""
+    def show_record(self, detail: dict[str, Any], blind: bool = False) -> None:
+        """Show the error and raw line of ``detail`` (a ``record_detail`` dict); while
+        labelling blind only the error (the line names the chosen and rejected answers)."""
         error = detail.get("error") or "This record could not be read."
         self.error_label.setText(error)
+        self.raw_view.setHidden(blind)
+        if blind:
+            self.raw_view.clear()
+            self.error_offset = None
+            self.raw_caption.setText("The line as it is in the file is hidden while "
+                                     "labelling blind.")
+            return
         raw = detail.get("raw") or b""
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes | bytearray) \
             else str(raw)

@@ -10,10 +10,16 @@ be read, and a :class:`FindingsPanel`. The view never writes to the project: a s
 is announced with ``message_edited(index, text)`` (``answer_edited(rank, index, text)``
 for a pair's answer, ``swap_requested`` for its swap button) and a finding decision with
 ``finding_action``; the main window turns them into undoable operations.
+
+While labelling a pairwise field blind (``blind_order``, set by the window) a pair's
+answers show in the annotator's order as Answer 1 and Answer 2, with no word or colour
+saying which one the file prefers: findings naming the chosen or rejected answer, and
+the raw line of a record that could not be read, are hidden too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -50,6 +56,11 @@ class RecordView(QWidget):
         self.detail: dict[str, Any] | None = None
         #: No editing (an annotation pack: only labels change there).
         self.read_only = False
+        #: Asked for every record shown (by id): None when it is not shown blind; else
+        #: the ranks of its answers as shown (Answer 1, Answer 2), empty if not a pair.
+        self.blind_order: Callable[[int], list[int] | None] | None = None
+        #: What ``blind_order`` said for the record shown.
+        self.blind: list[int] | None = None
         self._palette_key: int | None = None
 
         outer = QVBoxLayout(self)
@@ -141,20 +152,37 @@ class RecordView(QWidget):
         same = self.detail is not None and self.detail.get("id") == detail.get("id")
         position = self.scroll.verticalScrollBar().value() if same else 0
         self.detail = detail
+        self.blind = self._blind_order(detail)
+        blind = self.blind is not None
         self.scroll.clear()
         self.header.show_record(detail)
         conversation = detail.get("conversation")
         findings = detail.get("findings") or []
         if detail.get("valid", True) and isinstance(conversation, dict):
-            self.scroll.show_conversation(conversation, findings, read_only=self.read_only)
+            self.scroll.show_conversation(conversation, findings, read_only=self.read_only,
+                                          order=self.blind or None)
             self.stack.setCurrentWidget(self.scroll)
         else:
-            self.invalid_page.show_record(detail)
+            self.invalid_page.show_record(detail, blind=blind)
             self.stack.setCurrentWidget(self.invalid_page)
+        self.findings_box.blind = blind
         self.findings_box.show_findings(findings)
         self.scroll.verticalScrollBar().setValue(position)
         if same:  # re-shown after an edit: keep the reader where they were
             QTimer.singleShot(0, lambda: self.scroll.verticalScrollBar().setValue(position))
+
+    def update_blind(self) -> None:
+        """Show the record again if whether (or how) it is shown blind changed: the
+        labelling dock opened or closed, another annotator, another schema."""
+        if (self.detail is not None and not self.scroll.editing
+                and self._blind_order(self.detail) != self.blind):
+            self.show_record(self.detail)
+
+    def _blind_order(self, detail: dict[str, Any]) -> list[int] | None:
+        record_id = detail.get("id")
+        if self.blind_order is None or not isinstance(record_id, int):
+            return None
+        return self.blind_order(record_id)
 
     def bubble(self, index: int) -> MessageBubble | None:
         """The bubble of message ``index`` (0-based), if shown."""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,6 +23,7 @@ from curator.app.jobs import JobRunner, one_step
 from curator.app.records_model import RecordTableModel
 from curator.app.shell import Shell
 from curator.app.widgets import placeholder, replace_tab
+from curator.core.errors import CuratorError
 from curator.core.store import Store
 
 if TYPE_CHECKING:
@@ -72,6 +73,10 @@ class LabelsHost(Shell, Protocol):
 class LabelsController(QObject):
     """The labelling panel, agreement and adjudication views of the open project."""
 
+    #: Whether records are shown blind may have changed (the dock opened or closed,
+    #: another annotator or schema): the record view asks :meth:`blind_order` again.
+    blind_changed = Signal()
+
     def __init__(self, window: LabelsHost) -> None:
         super().__init__(window.window())
         self.window = window
@@ -86,6 +91,7 @@ class LabelsController(QObject):
         self.dock.setObjectName("labellingDock")
         self.dock.setAccessibleName("Labelling")
         self.dock.setWidget(placeholder("Open a project to label it."))
+        self.dock.visibilityChanged.connect(lambda _shown: self.blind_changed.emit())
         #: Whether the labelling panel is wanted (it shows on the Records tab only).
         self.wanted = False
         #: The annotators and batches dialog opened last.
@@ -155,6 +161,30 @@ class LabelsController(QObject):
             self.labeling.set_annotator(name)
         if self.adjudication is not None:
             self.adjudication.set_adjudicator(name)
+        self.blind_changed.emit()
+
+    def blind_order(self, record_id: int, pack: bool) -> list[int] | None:
+        """How the record view shows ``record_id`` (``RecordView.blind_order``): None
+        when not blind, else its pair's answers' ranks in the order the panel shows them
+        to this annotator (empty for a record that is not a pair).
+
+        Blind in an annotation pack (``pack``) whenever the schema has a pairwise field;
+        in the project while the labelling dock shows one for this record.
+        """
+        from curator.core.labeling import pairwise
+        from curator.core.labeling.schema import fields
+
+        store, annotator = self.window.store, self.window.annotator
+        if store is None or not annotator or not any(
+                f.kind == "pairwise" for f in fields(store)):
+            return None
+        if not pack and (self.labeling is None or self.dock.isHidden()):
+            return None
+        try:
+            order = pairwise.shown_ranks(store, record_id, annotator)
+        except CuratorError:  # the record is gone: nothing to show blind
+            return None
+        return order if order is not None or not pack else []
 
     # -- the dock ------------------------------------------------------------------
 
@@ -255,6 +285,7 @@ class LabelsController(QObject):
             self.show_dock()
         if self.adjudication is not None:
             self.adjudication.reload_fields()
+        self.blind_changed.emit()
 
     def tab_shown(self, tab: QWidget | None) -> None:
         """A tab became current: agreement and adjudication load when they show."""

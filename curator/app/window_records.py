@@ -334,15 +334,21 @@ class RecordsController(QObject):
         if not preference.is_preference(before):
             return
         after = preference.with_output_text(before, rank, index, text)
+        # shown blind, the Edit menu's "Undo Edit chosen answer" would say which it is
+        what = "an" if self.record_view.blind else rank_name(rank).lower()
         w.undo_stack.push(EditCommand(w.submit_op, self.current_id, before, after,
-                                      w.annotator, self.after_change,
-                                      f"Edit {rank_name(rank).lower()} answer"))
+                                      w.annotator, self.after_change, f"Edit {what} answer"))
 
     def swap_answers(self) -> None:
         """Swap the chosen and rejected answers of the record shown (S): a new revision,
         undoable; the imported line stays as it was."""
         w = self.window
         if w.blocks("Swapping answers") or self.current_id is None:
+            return
+        if self.record_view.blind:
+            w.statusBar().showMessage("Labelling blind: chosen and rejected are not shown, "
+                                      "so they cannot be swapped. Close the labelling "
+                                      "panel to review the pair.", 6000)
             return
         detail = self.record_view.detail
         if detail is None or not preference.is_preference(detail.get("conversation")):

@@ -179,6 +179,18 @@ def blind_pair(store: Store, record_id: int, annotator: str) -> BlindPair | None
     return BlindPair(key, preference.prompt(conv), order, [now[x] for x in order])
 
 
+def shown_ranks(store: Store, record_id: int, annotator: str) -> list[int] | None:
+    """Where the answers ``annotator`` sees as Answer 1 and Answer 2 stand in the record
+    now (0 its chosen, 1 its rejected), for a record view shown blind beside the panel;
+    None if the record is not a pair. The same order as :func:`blind_pair`'s."""
+    key, conv = _conversation(store, record_id)
+    if not preference.is_preference(conv) or conv is None:
+        return None
+    first = original(store, record_id) or conv
+    now = letters(first, conv)
+    return [now.index(x) for x in shown_order(annotator, key)]
+
+
 def swap_needed(store: Store, record_id: int, value: Any) -> bool:
     """Whether deciding ``value`` means swapping the record: the answer judged better is
     its rejected one now. A tie, or a record that is not a pair, needs none."""
