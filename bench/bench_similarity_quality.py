@@ -1,7 +1,8 @@
 """Quality of the duplicate / contradiction check at its defaults (issue 16).
 
-Three parts, printed and collected in one JSON document (``--json PATH``), all with the
-real bundled model (all-MiniLM-L6-v2, offline):
+Parts, printed and collected in one JSON document (``--json PATH``), all with the
+default embedder (all-MiniLM-L6-v2 as int8 ONNX, offline; ``CURATOR_EMBEDDER=float``
+for the float model):
 
 1. **Pairs**: is a pair the same request? On the STS benchmark subset
    (tests/data/stsb_test_ccbysa_subset.csv, CC-BY-SA: score >= 4 same, <= 2.5 not,
@@ -9,20 +10,30 @@ real bundled model (all-MiniLM-L6-v2, offline):
    Precision / recall of the defaults (candidate cosine, then verification) against
    every single cosine threshold: the old default (0.90), the best F1, and the best
    recall at the defaults' precision.
-2. **Support tickets**: a generated set of support requests (rewordings of one ticket
-   with reworded answers; one-detail variants — another day, number of days, country,
-   team size — that rightly have other answers; one record per ticket with a wrong
-   answer, the same wrong text for every variant of a family, so those wrong records
-   are near duplicates of each other: one-detail variants with the same answer),
-   scanned by ``similarity_scan`` at the defaults. Near-duplicate and contradiction
-   precision / recall over record pairs, and the near-group size distribution, against
-   the same scan with the old settings (cosine 0.90, no verification) and the old
-   connected components (union-find over the old near pairs, recomputed here).
+2. **Support tickets**, each set scanned by ``similarity_scan`` at the defaults and
+   with the old settings (cosine 0.90, no verification; plus the old connected
+   components over those pairs), near-duplicate and contradiction precision / recall
+   over record pairs and the near-group sizes:
+   * ``free_rewordings``: :func:`support_set` (70 records): rewordings of one ticket
+     written freely (MiniLM cosines down to 0.25), one-detail variants that rightly
+     have other answers, one record per ticket with a wrong answer (the same wrong
+     text for every variant of a family, so those are near duplicates of each other:
+     one-detail variants with the same answer);
+   * ``tickets_dev`` / ``tickets_check``: bench/support_tickets.py (84 records each,
+     the two halves of its families): plain rewordings made by meaning-keeping edits,
+     as issue 16 describes its held-out tickets, one-detail variants with their own
+     answers, a wrong answer per ticket that stays close in topic.
 3. ``--fit``: refit the same-request model (decisions.SAME_REQUEST_COEF) on part 1's
-   pairs and print the coefficients and 5-fold cross-validated figures.
+   pairs; print the coefficients and the decision's in-sample and 5-fold
+   cross-validated precision / recall per set.
+4. ``--chaining N`` (alone): issue 16's chaining case, N conversations of
+   bench/generate.py scanned at the defaults: candidate pairs, phase timings (these
+   depend on the machine's load, printed with it), the near-group sizes and the
+   largest group's similarity floor.
 
-Run: ``python bench/bench_similarity_quality.py [--json out.json] [--fit]``.
-Quality figures do not depend on machine load (no timings are reported).
+Run: ``python bench/bench_similarity_quality.py [--json out.json] [--fit]`` (about a
+minute); ``python bench/bench_similarity_quality.py --chaining 5000 --json chain.json``.
+Quality figures do not depend on machine load.
 """
 
 from __future__ import annotations
@@ -43,6 +54,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 
@@ -142,19 +154,35 @@ def part_pairs(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def fit(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Refit the same-request model on all the pairs (as decisions.py's figures were)."""
+    """Refit the same-request model on all the pairs (as decisions.py's figures were),
+    and the whole decision at the defaults (candidate cosine, detail veto, model at
+    ``same_request``) per set: in-sample with the fitted model, and 5-fold
+    cross-validated (stratified, shuffled, seed 0: each pair judged by a model fit
+    without it)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    kept = rows
-    x = np.array([pair_features(details(r["a"]), details(r["b"]), r["cos"]) for r in kept])
-    y = np.array([r["same"] for r in kept])
+    x = np.array([pair_features(details(r["a"]), details(r["b"]), r["cos"]) for r in rows])
+    y = np.array([r["same"] for r in rows])
     model = LogisticRegression(C=10.0, max_iter=1000)
-    cv = cross_val_predict(model, x, y, cv=5, method="predict_proba")[:, 1]
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    cv = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
     model.fit(x, y)
+    fitted = model.predict_proba(x)[:, 1]
+    config = sim.DEFAULTS
+    kept = np.array([r["cos"] >= config["near_duplicate"]
+                     and differing(details(r["a"]), details(r["b"])) is None for r in rows])
+    sets = np.array([r["set"] for r in rows])
+    figures: dict[str, Any] = {}
+    for name in ("sts", "paraphrase_pairs", "both"):
+        chosen = np.ones(len(rows), bool) if name == "both" else sets == name
+        figures[name] = {
+            "in_sample": pr((kept & (fitted >= config["same_request"]))[chosen], y[chosen]),
+            "cross_validated": pr((kept & (cv >= config["same_request"]))[chosen],
+                                  y[chosen])}
     return {"coef": [round(float(c), 4) for c in model.coef_[0]],
-            "intercept": round(float(model.intercept_[0]), 4), "pairs": len(kept),
-            "cross_validated_at_0.5": pr(cv >= 0.5, y)}
+            "intercept": round(float(model.intercept_[0]), 4), "pairs": len(rows),
+            "decision_at_defaults": figures}
 
 
 # -- part 2: support tickets ---------------------------------------------------------
@@ -269,26 +297,75 @@ def pair_scores(found: set[frozenset[str]], truth: set[frozenset[str]]) -> dict[
             "found": len(found), "true": len(truth)}
 
 
-def part_support(embedder: Any, folder: Path) -> dict[str, Any]:
-    records, near_truth, conflict_truth = support_set()
-    data = folder / "support.jsonl"
+def scan_support(embedder: Any, folder: Path, name: str,
+                 dataset: tuple[list[dict[str, Any]], set[frozenset[str]],
+                                set[frozenset[str]]]) -> dict[str, Any]:
+    """One support set scanned at the defaults and with the old settings."""
+    records, near_truth, conflict_truth = dataset
+    data = folder / f"{name}.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     out: dict[str, Any] = {"records": len(records)}
     old = {"near_duplicate": 0.90, "contradiction_input": 0.90, "verify_pairs": False}
-    for name, settings in (("defaults", {}), ("old_settings", old)):
-        store = Store.open(folder / f"{name}.curator", create=True)
+    for setting, settings in (("defaults", {}), ("old_settings", old)):
+        store = Store.open(folder / f"{name}-{setting}.curator", create=True)
         run_job(import_files(store, [data]))
         store.set_setting("similarity", settings)
         run_job(sim.similarity_scan(store, embedder))
         near, conflicts, sizes = scan_pairs(store)
-        out[name] = {"near_duplicates": pair_scores(near, near_truth),
-                     "contradictions": pair_scores(conflicts, conflict_truth),
-                     "group_sizes": dict(sorted(Counter(sizes).items()))}
-        if name == "old_settings":
+        out[setting] = {"near_duplicates": pair_scores(near, near_truth),
+                        "contradictions": pair_scores(conflicts, conflict_truth),
+                        "group_sizes": dict(sorted(Counter(sizes).items()))}
+        if setting == "old_settings":
             # The old grouping (connected components) over those pairs, for comparison.
             sizes_cc = components(store)
-            out[name]["connected_components_sizes"] = dict(sorted(Counter(sizes_cc).items()))
+            out[setting]["connected_components_sizes"] = dict(
+                sorted(Counter(sizes_cc).items()))
         store.close()
+    return out
+
+
+def part_support(embedder: Any, folder: Path) -> dict[str, Any]:
+    """The first support set (free rewordings) and bench/support_tickets.py's tickets
+    (plain rewordings, as issue 16 describes them), each family half on its own."""
+    import support_tickets
+
+    out = {"free_rewordings": scan_support(embedder, folder, "free", support_set())}
+    for half in ("dev", "check"):
+        out[f"tickets_{half}"] = scan_support(
+            embedder, folder, f"tickets-{half}", support_tickets.tickets(half=half))
+    return out
+
+
+def part_chaining(embedder: Any, folder: Path, count: int) -> dict[str, Any]:
+    """Issue 16's chaining case: ``count`` generated support conversations
+    (bench/generate.py, seed 0) scanned at the defaults; the near groups' sizes, the
+    largest group and its similarity floor (lowest input cosine between two members and
+    to the representative), the candidate pairs and the phase timings (load-dependent)."""
+    import generate
+
+    data = generate.write(folder / "chain.jsonl", count, seed=0)
+    store = Store.open(folder / "chain.curator", create=True)
+    run_job(import_files(store, [data]))
+    load = os.getloadavg()
+    report = run_job(sim.similarity_scan(store, embedder))
+    near = sim.clusters(store, ("near",))
+    sizes = sorted((c["size"] for c in near), reverse=True)
+    out: dict[str, Any] = {
+        "records": count, "candidate_pairs": report["candidate_pairs"],
+        "timings": report["timings"], "load_average_before": [round(x, 2) for x in load],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "near_groups": len(sizes), "group_sizes": dict(sorted(Counter(sizes).items())),
+        "contradiction_groups": report["clusters"]["contradiction"]}
+    if near:
+        largest = max(near, key=lambda c: c["size"])
+        members = sim.cluster_detail(store, largest["id"])["members"]
+        vectors = embedder.encode([sim.normalise(m["input"]) for m in members])
+        cos = vectors @ vectors.T
+        upper = cos[np.triu_indices(len(members), 1)]
+        out["largest"] = {"size": len(members), "floor_between_members": round(
+            float(upper.min()), 3), "floor_to_representative": round(
+            float(cos[0, 1:].min()), 3), "reason": largest["reason"]}
+    store.close()
     return out
 
 
@@ -297,11 +374,20 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, help="write the results here too")
     parser.add_argument("--fit", action="store_true", help="refit the same-request model")
+    parser.add_argument("--chaining", type=int, metavar="N",
+                        help="only issue 16's chaining case on N generated conversations")
     args = parser.parse_args()
     load = os.getloadavg()
     embedder = default_embedder()
     result: dict[str, Any] = {"model": embedder.name, "load_average": [round(x, 2)
                                                                       for x in load]}
+    if args.chaining:
+        with tempfile.TemporaryDirectory() as tmp:
+            result["chaining"] = part_chaining(embedder, Path(tmp), args.chaining)
+        log(json.dumps(result["chaining"], indent=1))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
+        return
     rows = load_pairs()
     add_cosines(rows, embedder)
     result["pairs"] = part_pairs(rows)
