@@ -252,7 +252,8 @@ def take_preference(camera: Camera, project: Path, tmp: Path) -> None:
 @scene("pairwise", "pairwise-adjudication")
 def take_pairwise(camera: Camera, project: Path, tmp: Path) -> None:
     """A pairwise field on preference pairs (a public sample): the labelling panel with
-    the two answers in the annotator's blind order, then a disagreement in the
+    the two answers in the annotator's blind order, the record view beside it blind too
+    (the same order, Answer 1 and Answer 2, no Chosen/Rejected), then a disagreement in the
     Adjudication tab, where deciding for the rejected answer swaps the pair."""
     from curator.core.ingest import import_files
     from curator.core.labeling import assignment, labels, pairwise, schema

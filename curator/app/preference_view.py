@@ -196,8 +196,14 @@ class AnswerColumns(QWidget):
         for index, message in enumerate(side):
             bubble = MessageBubble(index, message, call_names)
             role = ROLE_LABELS.get(bubble.role, bubble.role)
-            bubble.title.setText(f"{name} · {role}" if len(side) == 1
-                                 else f"{name} · {index + 1} · {role}")
+            # blind, the column's heading names the answer already: the role will do
+            prefix = "" if self.blind else f"{name} · "
+            bubble.title.setText(f"{prefix}{role}" if len(side) == 1
+                                 else f"{prefix}{index + 1} · {role}")
+            # the title may be cut (its tooltip says it all): two columns fit the record
+            # view beside the labelling dock on a 1280-wide screen
+            bubble.title.setMinimumWidth(40)
+            bubble.title.setToolTip(bubble.title.text())
             bubble.setAccessibleName(f"{name}{'' if self.blind else ' answer'}, message "
                                      f"{index + 1}, {role}")
             if bubble.edit_button is not None:

@@ -134,6 +134,10 @@ def test_the_project_window_is_blind_while_the_dock_labels_a_pair(
         open_dock(qtbot, window)
         orders[name] = shown_orders(qtbot, window, wait_idle)
     assert any(orders["alice"][k] != orders["bob"][k] for k in orders["alice"])
+    # both columns fit the record view beside the dock (nothing cut at the right)
+    scroll = window.record_view.scroll
+    qtbot.waitUntil(lambda: scroll.conversation.width() == scroll.viewport().width())
+    assert scroll.conversation.minimumSizeHint().width() <= scroll.viewport().width()
 
     # reviewer mode: the dock closed, the pills and the swap button are back
     window.label_dock.hide()
