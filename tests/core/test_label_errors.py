@@ -135,6 +135,33 @@ def test_find_issues_on_probabilities() -> None:
     assert [(i.index, i.given, i.suggested) for i in issues] == [(2, 0, 1)]
 
 
+def test_find_issues_flags_a_label_the_model_gives_no_more_than_other_records() -> None:
+    """A flipped record is flagged though the model is less sure of its true class than
+    of that class's own records (the confident joint, whose threshold is that mean, did
+    not count it); a hard record whose label keeps real probability is not flagged,
+    though the model ranks another class first."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 20)
+    probs = np.zeros((60, 3))
+    for c in range(3):
+        probs[y == c] = np.full(3, 0.03) + np.eye(3)[c] * 0.91
+    probs[y == 1] += rng.uniform(-0.01, 0.01, size=(20, 1)) * [0, 1, -1]
+    probs[5] = [0.02, 0.90, 0.08]        # labelled 0: looks like 1, 0 gets almost nothing
+    probs[6] = [0.40, 0.55, 0.05]        # labelled 0: hard, but 0 keeps 40%
+    issues = le.find_issues(probs, y)
+    assert [(i.index, i.given, i.suggested) for i in issues] == [(5, 0, 1)]
+    assert issues[0].confidence == pytest.approx(0.90)
+    assert issues[0].margin == pytest.approx(0.88)
+
+
+def test_fewer_folds_once_training_is_capped() -> None:
+    small = np.repeat(np.arange(4), 50)
+    assert le.fold_count(small, 4, le.FOLDS) == le.FOLDS == 10
+    assert le.fold_count(np.repeat([0, 1], 4), 2, le.FOLDS) == 4      # largest class
+    large = np.repeat(np.arange(4), le.MAX_TRAIN // 4 + 1)
+    assert le.fold_count(large, 4, le.FOLDS) == le.LARGE_FOLDS == 5
+
+
 def test_cancel_rolls_back(tmp_path: Path, store: Store) -> None:
     make(tmp_path, store, answers=False)
     job = scan(store, ["label_errors"], embedder=TopicEmbedder())
