@@ -174,3 +174,17 @@ def test_names_are_not_looked_for_in_text_that_is_not_english(
         pii_analyzer: pii.Analyzer) -> None:
     text = "Merhaba Ayşe, bu akşam ne yapıyorsun? Ben de gelmek için çok istiyorum."
     assert not [s for s in pii_analyzer.analyze(text) if s.entity_type == "PERSON"]
+
+
+@pytest.mark.parametrize("text", [
+    "Explain how Virtual Reality works.",
+    "Specifically, Pigeon is from the family of Columbidae.",
+    "Using that information, can you tell me the speed?",
+])
+def test_things_that_work_or_come_from_somewhere_are_not_people(text: str) -> None:
+    assert person_spans(text) == []
+
+
+def test_a_possessive_is_not_part_of_the_name() -> None:
+    text = "Atticus is Scout and Grayson's father."
+    assert [text[a:b] for a, b in person_spans(text)] == ["Grayson"]

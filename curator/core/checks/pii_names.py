@@ -9,7 +9,7 @@ is named here when the words around say so:
 * after a title (``ms. Wijtze``, ``Dr Okafor``), "my name is", "call me", "I'm called";
 * greeted at the start of a line (``Dear Ana,``, ``Hi Marek!``) or signing a message
   (``Best regards,\\nJohn``);
-* before "lives", "works", "was born", "grew up", "moved", or with a relative
+* before "lives", "works at", "was born", "grew up", "moved", or with a relative
   (``Sumaya's kid``); addressed at the start of a line (``Marisca, can I ...``);
 * on the line above an address block (the person the letter goes to; see
   :func:`curator.core.checks.pii_address.addressee`).
@@ -61,7 +61,8 @@ NOT_NAMES = _lower_set(
     "Look Oh Hmm Wait Alright Right Great Then First Second Third Next Finally Anyway "
     "Otherwise Meanwhile Still Besides Thus Therefore Instead Plus Fine Cool Nice Perfect "
     "Excellent Certainly Absolutely Indeed Additionally Furthermore Moreover Lastly Note "
-    "Remember Today Tomorrow Yesterday Tonight Maybe Perhaps Seriously Guys Kindly")
+    "Remember Today Tomorrow Yesterday Tonight Maybe Perhaps Seriously Guys Kindly I'm I’m "
+    "I'd I’d I'll I’ll I've I’ve")
 
 _NAME = rf"(?P<name>{_L}[\w'’\-]*(?:[ \t]+{_L}[\w'’\-]*){{0,2}})"
 _TITLE = r"(?:mr|mrs|ms|mx|miss|dr|prof|mme|mlle|herr|frau|sr|sra|srta)"
@@ -89,8 +90,8 @@ _VOCATIVE = re.compile(
 #: Right after a name: a verb of living or working, or a relative ("Sumaya's kid"). The
 #: name is taken from the words before (a pattern starting at every letter is slow).
 _AFTER = re.compile(
-    r"[ \t]+(?:lives|lived|works|worked|was[ \t]+born|grew[ \t]+up|moved|resides|"
-    r"is[ \t]+from|was[ \t]+from)\b"
+    r"[ \t]+(?:lives|lived|(?:works|worked)[ \t]+(?:at|for|as)|was[ \t]+born|grew[ \t]+up|"
+    r"moved|resides)\b"
     r"|'s[ \t]+(?:wife|husband|son|daughter|kid|kids|child|children|mother|father|mom|"
     r"mum|dad|brother|sister|boyfriend|girlfriend|partner|fiancée?|baby|family|house|"
     r"home|address|phone|number|email)\b")
@@ -126,7 +127,8 @@ def _capitalised(text: str, start: int, end: int, stop: frozenset[str] = NOT_NAM
         if not word[0].isupper() or word.lower().strip("'’") in stop:
             break
         last = m.end()
-        if m.end() < end and text[m.end()] in "'’" and text[m.end():m.end() + 2] != "'s":
+        if word[-2:] in ("'s", "’s"):
+            last -= 2                    # "Grayson's father": the name is Grayson
             break
     if last is None:
         return None
@@ -165,6 +167,8 @@ def person_spans(text: str, ents: Sequence[tuple[str, int, int]] = ()
             span = _capitalised(text, m.start("name"), m.end("name"))
             if span is None:
                 continue
+            if rx is _VOCATIVE and span[1] != m.end("name"):
+                continue                 # "Using that information, can you ..."
             rest = text[span[1]:].split("\n", 1)[0]
             if then == "eol" and rest.strip():
                 continue                 # "Best,\nJohn and I ..." is a sentence
