@@ -11,7 +11,9 @@ Public API::
     preview(store, options, limit=3) -> list[{key, split, line}]
     history(store) -> list[dict]                             # past exports, newest first
     recover(outdir) -> list[str]       # leftovers of a killed export: removed or restored
-    recover_all(store) -> list[str]    # the same for every past export's folder (start-up)
+    recover_all(store) -> list[str]    # the same for every export's folder, and exports
+                                       # killed between their row and their folder
+                                       # settled (the CLI and the window, at open)
 """
 
 from curator.core.export.job import (

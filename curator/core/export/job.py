@@ -4,9 +4,12 @@
 dialog); ``export`` is the job that writes. The export reads each kept conversation at
 its latest revision, turns it into its supervised example (a preference pair becomes its
 input plus the preferred output), redacts open PII spans, checks it with the OpenAI
-profile (an example that would fail is left out, reason ``export_check``), splits and
-writes. Every file is written into a hidden folder beside OUTDIR that is renamed to
-OUTDIR at the end, so OUTDIR appears complete or not at all.
+profile (an example that would fail is left out, reason ``export_check``, and one
+identical to an earlier one as written, ``duplicate_as_exported``), splits (grouping
+inputs as stored and as written) and writes. Every file is written into a hidden folder
+beside OUTDIR that is renamed to OUTDIR at the end, so OUTDIR appears complete or not at
+all; the ``exports`` row is committed as pending before the rename and marked done
+after, so a kill in between is settled by :func:`recover_all`.
 
 With ``pii: redact`` every string written, not only the message texts the PII scan
 reads, is analysed (``coverage.py``). All reads of one export happen in one read
