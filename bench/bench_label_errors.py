@@ -149,9 +149,12 @@ class Vectors:
 
     def keep(self, store: Store, embedder: Any) -> np.ndarray:
         hashes = [text_hash(t) for t in le.read_inputs(store).texts]
-        matrix, found = EmbeddingCache(store.db, embedder.name).get_matrix(hashes,
-                                                                          embedder.dim)
+        distinct = list(dict.fromkeys(hashes))      # get_matrix fills one row per hash
+        found_rows, found = EmbeddingCache(store.db, embedder.name).get_matrix(
+            distinct, embedder.dim)
         assert found.all()
+        row = {h: i for i, h in enumerate(distinct)}
+        matrix = found_rows[[row[h] for h in hashes]]
         if self.matrix is None:
             self.hashes, self.matrix = hashes, matrix
         return matrix
