@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 
 from curator.core.checks import similarity as sim
-from curator.core.checks.similarity.decisions import details, differing, verdict
+from curator.core.checks.similarity.decisions import PairRules, details, differing, verdict
 from curator.core.checks.similarity.grouping import near_groups, tight_groups
 from curator.core.store import Store
 from tests.core.test_similarity import by_key, scan
@@ -38,17 +39,60 @@ def test_a_chain_never_puts_its_ends_in_one_group() -> None:
     assert max(len(g) for g in tight_groups(chain)) == 2
 
 
-def test_a_member_needs_the_leader_and_half_of_the_others() -> None:
-    # 0 leads (most pairs). 4 is paired with the leader and 2 of the 3 others: it joins
-    # though its pair with 3 fell just under the candidate cosine. 5 is paired with the
-    # leader only: a star would take it, majority linkage does not.
-    pairs = [(0, 1, 0.9), (0, 2, 0.9), (0, 3, 0.9), (0, 4, 0.9), (0, 5, 0.9),
+def test_a_pair_the_search_missed_is_judged_when_grouping() -> None:
+    # 0 leads. 4 is paired with every member but 3: that pair was not retrieved (its
+    # cosine fell under the candidate threshold). Without a judge 4 stays out; a judge
+    # that verifies the pair lets it in; one that rejects it keeps it out.
+    pairs = [(0, 1, 0.9), (0, 2, 0.9), (0, 3, 0.9), (0, 4, 0.9),
              (1, 2, 0.9), (1, 3, 0.9), (2, 3, 0.9), (1, 4, 0.9), (2, 4, 0.9)]
-    groups = tight_groups(pairs)
-    assert groups[0] == [0, 1, 2, 3, 4]
-    assert all(5 not in g for g in groups)
-    # Every member is paired with the group's leader, whatever the order of the pairs.
-    assert tight_groups(list(reversed(pairs))) == groups
+    asked: list[tuple[int, int]] = []
+
+    def judge(verdict: bool) -> Callable[[int, int], bool]:
+        def decide(a: int, b: int) -> bool:
+            asked.append((min(a, b), max(a, b)))
+            return verdict
+        return decide
+
+    assert tight_groups(pairs)[0] == [0, 1, 2, 3]
+    assert tight_groups(pairs, judge=judge(True))[0] == [0, 1, 2, 3, 4]
+    assert set(asked) == {(3, 4)}
+    assert tight_groups(pairs, judge=judge(False))[0] == [0, 1, 2, 3]
+
+
+def test_a_rewording_under_the_candidate_cosine_to_one_member_joins_its_group(
+        store: Store, load: Loader) -> None:
+    # r0, r1, r2 and r3 ask one thing with one answer. r3's input is at cosine 0.649 to
+    # r2's, under the candidate threshold (0.65), so the search never pairs them; the
+    # same verification, asked when the group forms, finds them alike.
+    e = np.eye(4, dtype=np.float32)
+    inputs = {"is the store open on monday?": e[0],
+              "is the shop open on monday?": e[0] + 0.1 * e[1],
+              "hi, is the store open on monday? thanks!": e[0] + 0.3 * e[2],
+              "could i visit your shop on monday please": e[0] + 0.556 * e[1] - 0.51 * e[2],
+              "how do i reset my password?": e[3]}
+
+    class Fixed:
+        name, dim = "test-fixed", 4
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            rows = [inputs.get(t, e[3] if "link" in t else e[1]) for t in texts]
+            return np.asarray([r / np.linalg.norm(r) for r in rows], np.float32)
+
+    two = ["Hi, is the store open on Monday? Thanks!", "Could I visit your shop on Monday please"]
+    vector = Fixed().encode([t.casefold() for t in two])
+    cosine = float(vector[0] @ vector[1])
+    assert 0.64 < cosine < 0.65
+    assert verdict(details(f"user: {two[0]}"), details(f"user: {two[1]}"), cosine) > 0.5
+    answer = "Yes, on Mondays we are open from 9 am to 6 pm."
+    load(conv("Is the store open on Monday?", answer, "r0"),
+         conv("Is the shop open on Monday?", answer, "r1"),
+         conv("Hi, is the store open on Monday? Thanks!", answer, "r2"),
+         conv("Could I visit your shop on Monday please", answer, "r3"),
+         conv("How do I reset my password?", "Use the link.", "s"))
+    scan(store, Fixed())
+    near = by_key(store, "near_duplicate")
+    assert set(near) == {"r0", "r1", "r2", "r3"}
+    assert sorted(near["r3"]["related"]) == ["r0", "r1", "r2"]
 
 
 def test_groups_are_cliques_and_bring_exact_copies() -> None:
@@ -146,3 +190,17 @@ def test_every_group_says_why(store: Store, load: Loader) -> None:
     assert conflict["l1"]["detail"]["reason"] == "answer"
     assert conflict["l1"]["detail"]["why"] == \
         'the same request, different answers: "positive" / "negative"'
+
+
+def test_pairs_judged_when_grouping_keep_the_threshold_without_verification() -> None:
+    a = conv("Is the store open on Monday?", "Yes, from 9 to 5.", "a")
+    b = conv("Could I visit your shop on Monday please", "Yes, from 9 to 5.", "b")
+    sides_a, sides_b = sim.sides(a), sim.sides(b)
+    da = details("user: Is the store open on Monday?")
+    db = details("user: Could I visit your shop on Monday please")
+    verified = PairRules.of(sim.DEFAULTS, sim.SCAN_KINDS)
+    unverified = PairRules.of({**sim.DEFAULTS, "verify_pairs": False}, sim.SCAN_KINDS)
+    assert verified.alike(sides_a, sides_b, da, db, 0.8, 1.0)
+    assert not verified.alike(sides_a, sides_b, da, db, 0.3, 1.0)
+    assert unverified.alike(sides_a, sides_b, da, db, 0.8, 1.0)
+    assert not unverified.alike(sides_a, sides_b, da, db, 0.6, 1.0)   # under 0.65

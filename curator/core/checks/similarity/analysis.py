@@ -94,7 +94,8 @@ def analyse(corpus: Corpus, vectors: np.ndarray, config: Mapping[str, Any],
     decided = _decide(corpus, vout, has_out.tolist(), PairRules.of(config, kinds), labels,
                       rep, records_of, group_pairs)
     if "duplicates" in kinds:
-        for leader, members in led_near_groups(rep, decided.near):
+        judge = _judge(corpus, vin, vout, has_out.tolist(), PairRules.of(config, kinds))
+        for leader, members in led_near_groups(rep, decided.near, judge):
             result.near_leaders.append(leader)
             result.near.append(members)
     if "contradictions" in kinds:
@@ -164,6 +165,28 @@ def _decide(corpus: Corpus, vout: Gather, has_output: list[bool], rules: PairRul
                 if reason is not None:
                     decided.conflicts[(a, b)] = (in_sim, out_sim, reason)
     return decided
+
+
+def _judge(corpus: Corpus, vin: Gather, vout: Gather, has_output: list[bool],
+           rules: PairRules) -> Callable[[int, int], bool]:
+    """Decides pairs of records the search did not retrieve, for grouping (memoised).
+
+    Cosines in float64 from the two vectors only, so the decision is a function of the
+    two records and rescans stay equal to full scans.
+    """
+    memo: dict[tuple[int, int], bool] = {}
+
+    def cosine(side: Gather, a: int, b: int) -> float:
+        return float(np.dot(side[a].astype(np.float64), side[b].astype(np.float64)))
+
+    def judge(a: int, b: int) -> bool:
+        key = (a, b) if a < b else (b, a)
+        if key not in memo:
+            out_sim = cosine(vout, a, b) if has_output[a] and has_output[b] else None
+            memo[key] = rules.alike(corpus.sides[a], corpus.sides[b], corpus.details[a],
+                                    corpus.details[b], cosine(vin, a, b), out_sim)
+        return memo[key]
+    return judge
 
 
 def _output_similarity(vout: Gather, out_sims: np.ndarray | None, has_output: list[bool],

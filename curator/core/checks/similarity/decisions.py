@@ -139,6 +139,30 @@ class PairRules:
                                          and not answers_differ(a.output, b.output)))
                 and ((has_a and has_b) or not (has_a or has_b)))
 
+    def alike(self, a: Sides, b: Sides, da: Details, db: Details, in_sim: float,
+              out_sim: float | None) -> bool:
+        """Near duplicates by verification alone, whatever the input cosine.
+
+        For pairs the neighbour search did not retrieve, decided when a group is formed
+        (``grouping.tight_groups``'s judge): the candidate cosine is a retrieval device,
+        not a decision, so a record verified alike with every member joins even when
+        one of its cosines fell under it. The same rules as :meth:`near` and
+        :meth:`detail_variant` otherwise (the model itself wants a high cosine);
+        without verification (``verify_pairs`` off) the cosine threshold stays.
+        """
+        if not self.find_near:
+            return False
+        if not self.verify:         # unverified, the cosine alone decides: a candidate's
+            return self.near(a, b, in_sim, out_sim)
+        if out_sim is None:
+            return a.output is None and b.output is None and self.same_request(
+                da, db, in_sim)
+        if answers_differ(a.output, b.output):
+            return False
+        if self.same_request(da, db, in_sim):
+            return out_sim >= self.near_output
+        return out_sim >= self.detail_output and differing(da, db) is not None
+
     def may_contradict(self, a: Sides, b: Sides, in_sim: float) -> bool:
         """The same question under the same system prompt (when that is asked for)."""
         return (self.find_contradictions and in_sim >= self.contradiction_input

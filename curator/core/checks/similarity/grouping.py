@@ -5,12 +5,13 @@ record when labels are compared); ``rep`` maps each representative to the record
 stands for, so a group brings its exact copies along.
 
 Groups are **tight**: built around a representative (a leader), and a record joins only
-when its pair with the leader was decided *and* its pairs with at least half of the
-other members already in (a majority linkage: between complete linkage, which left
-plain rewordings out of their group for one pair just under the candidate cosine, and
-a star around the leader). A chain a~b~c with a not ~ c never puts a and c together
-(c is not paired with the leader a; a is not paired with leader c), so every member is
-similar to the group's representative, and to most of the others. Leaders are
+when its pair with *every* member already in the group was decided alike (complete
+linkage). A pair the neighbour search did not retrieve (input cosine under the
+candidate threshold) is not taken as "not alike": when a ``judge`` is given it decides
+that pair by the same verification, so a plain rewording is not left out of its
+ticket's group because one of its cosines fell just under 0.65. A chain a~b~c with a
+not ~ c never puts a and c together, so every member is similar to the group's
+representative and to each other. Leaders are
 taken in a fixed order (most decided pairs first, then record position), candidates by
 how many of the leader's other partners they are paired with, then their score: the
 same pairs always give the same groups, which keeps incremental rescans equal to full
@@ -20,13 +21,15 @@ ones.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 #: A conflicting pair's input cosine, output cosine (None without both outputs) and reason.
 Figure = tuple[float, float | None, str]
 #: A decided pair: its two representatives and its score (higher: more alike).
 Scored = tuple[int, int, float]
+#: Decides a pair of representatives the search did not retrieve: alike or not.
+Judge = Callable[[int, int], bool]
 
 
 def _edges(pairs: Iterable[Scored]) -> dict[int, dict[int, float]]:
@@ -37,17 +40,16 @@ def _edges(pairs: Iterable[Scored]) -> dict[int, dict[int, float]]:
     return edges
 
 
-def tight_groups(pairs: Iterable[Scored],
-                 priority: Mapping[int, int] | None = None) -> list[list[int]]:
-    """Groups of at least two, each member decided alike with the leader and with at
-    least half of the other members.
+def tight_groups(pairs: Iterable[Scored], priority: Mapping[int, int] | None = None,
+                 judge: Judge | None = None) -> list[list[int]]:
+    """Groups of at least two in which every two members were decided alike.
 
-    Greedy majority linkage around leaders: the node with the highest ``priority``
+    Greedy complete linkage around leaders: the node with the highest ``priority``
     (default: most decided pairs; ties: lowest number) not yet placed leads a group;
-    its free partners (so only nodes paired with the leader) join, those paired with
-    most of the others first (then by score, then lowest number), when they are paired
-    with at least half of the members already in besides the leader (the second member
-    with the first, the third with one of two, ...). Members are listed leader first.
+    its free partners join, those paired with most of the others first (then by score,
+    then lowest number), when they are paired with every member already in — a pair
+    missing from ``pairs`` counts when ``judge(a, b)`` says they are alike (pairs the
+    search did not retrieve, decided on demand). Members are listed leader first.
     """
     edges = _edges(pairs)
     rank = priority if priority is not None else {n: len(e) for n, e in edges.items()}
@@ -65,8 +67,9 @@ def tight_groups(pairs: Iterable[Scored],
         for other in sorted(free, key=lambda m: (-common[m], -partners[m], m)):
             if other in placed:
                 continue
-            near = edges[other]     # a partner: paired with the leader; and half the rest
-            if 2 * sum(m in near for m in members[1:]) >= len(members) - 1:
+            near = edges[other]
+            if all(m in near or (judge is not None and judge(other, m))
+                   for m in members[1:]):
                 members.append(other)
         if len(members) > 1:
             placed.update(members)
@@ -74,16 +77,18 @@ def tight_groups(pairs: Iterable[Scored],
     return groups
 
 
-def near_groups(rep: Mapping[int, list[int]], pairs: Iterable[Scored]) -> list[list[int]]:
+def near_groups(rep: Mapping[int, list[int]], pairs: Iterable[Scored],
+                judge: Judge | None = None) -> list[list[int]]:
     """Tight near-duplicate groups of representatives, each with its exact copies."""
-    return [members for _, members in led_near_groups(rep, pairs)]
+    return [members for _, members in led_near_groups(rep, pairs, judge)]
 
 
-def led_near_groups(rep: Mapping[int, list[int]], pairs: Iterable[Scored]
-                    ) -> list[tuple[int, list[int]]]:
+def led_near_groups(rep: Mapping[int, list[int]], pairs: Iterable[Scored],
+                    judge: Judge | None = None) -> list[tuple[int, list[int]]]:
     """:func:`near_groups` with each group's leader: the member the others joined around
     (every member was decided alike with it), shown as the group's representative."""
-    return [(g[0], sorted(p for r in g for p in rep[r])) for g in tight_groups(pairs)]
+    return [(g[0], sorted(p for r in g for p in rep[r]))
+            for g in tight_groups(pairs, judge=judge)]
 
 
 class ContradictionGroup(NamedTuple):
