@@ -24,8 +24,18 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-#: Name under which the real model's vectors are cached.
-MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+from curator.core.checks.embed_base import MINILM_NAME, normalise_rows
+
+__all__ = [
+    "MINILM_NAME",
+    "Embedder",
+    "EmbeddingCache",
+    "HashingEmbedder",
+    "SentenceTransformerEmbedder",
+    "default_embedder",
+    "normalise_rows",
+]
+
 #: Texts per ``encode`` call: big enough for the model's own length sorting to pay,
 #: small enough to report progress and honour Cancel every few seconds on a laptop.
 ENCODE_CHUNK = 1024
@@ -42,14 +52,6 @@ class Embedder(Protocol):
     dim: int
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
-
-
-def normalise_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero), as contiguous float32."""
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return np.asarray(vectors / norms, dtype=np.float32)
 
 
 class SentenceTransformerEmbedder:

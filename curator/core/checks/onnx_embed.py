@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from curator.core.checks.embed import MINILM_NAME
+from curator.core.checks.embed_base import MINILM_NAME, normalise_rows
 
 __all__ = ["MINILM_INT8_NAME", "MINILM_NAME", "OnnxEmbedder", "prepare", "quantised_path"]
 
@@ -242,6 +242,4 @@ class OnnxEmbedder:
                                        [encodings[i::n] for i in range(n)])
                 for i, part in enumerate(parts):
                     out[i::n] = part
-        from curator.core.checks.embed import normalise_rows
-
         return normalise_rows(out)
