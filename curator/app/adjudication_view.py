@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from curator.app.labeling_view import STYLE, show_value
+from curator.app.field_box import STYLE, show_value
 from curator.app.operations import Submit, alive, run_at_once
 from curator.app.widgets import muted
 from curator.core import operations

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from curator.app.chat_style import Card
-from curator.app.labeling_view import FieldBox
+from curator.app.field_box import FieldBox
 from curator.app.widgets import ElidedButton, ElidedLabel, muted
 from curator.core import preference
 from curator.core.labeling import pairwise
