@@ -252,3 +252,29 @@ def test_cli_scan_and_findings(tmp_path: Path, store: Store,
     assert len(items) == len(FLIPS)
     assert {"field", "given", "suggested", "confidence"} <= set(items[0]["detail"])
     assert items[0]["code"] == "likely_mislabeled"
+
+
+def test_suggest_keeps_its_model_until_the_project_changes(tmp_path: Path, store: Store,
+                                                          monkeypatch) -> None:
+    make(tmp_path, store, answers=False)
+    fits = []
+    real_fit = le.fit
+    monkeypatch.setattr(le, "fit", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
+    ids = [r[0] for r in store.db.execute("SELECT id FROM records ORDER BY id")]
+    embedder = TopicEmbedder()
+    first = le.suggest(store, "topic", ids[:1], embedder)
+    again = [le.suggest(store, "topic", [rid], embedder) for rid in ids[1:6]]
+    assert len(fits) == 1                                     # one fit for six records
+    assert first[ids[0]].value and all(len(s) == 1 for s in again)
+    before = embedder.texts_encoded
+    le.suggest(store, "topic", ids[:1], embedder)
+    assert embedder.texts_encoded == before                   # its vector was cached
+    from curator.core.labeling.labels import clear_label  # a label less: fitted anew
+    clear_label(store, ids[0], "topic", "ann")
+    le.suggest(store, "topic", ids[:1], embedder)
+    assert len(fits) == 2
+    (tmp_path / "o").mkdir()
+    with Store.open(tmp_path / "other.curator", create=True) as other:   # its own model
+        make(tmp_path / "o", other, answers=False)
+        le.suggest(other, "topic", [1], embedder)
+    assert len(fits) == 3

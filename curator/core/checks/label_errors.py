@@ -52,6 +52,7 @@ label would teach the model most about, first).
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -480,16 +481,40 @@ def _field_labels(store: Store, fld: str, inputs: Inputs) -> dict[int, str]:
             if rid in inputs.position and v is not None}
 
 
-def suggest(store: Store, fld: str, record_ids: Sequence[int],
-            embedder: Embedder | None = None) -> dict[int, Suggestion]:
-    """The model's suggestion for ``record_ids`` from all final labels of ``fld``.
+#: Fitted suggestion models, per project file, field and embedder, with the project's
+#: version stamp when fitted: the labelling panel asks once per record shown, and at
+#: 100,000 records reading every input and fitting takes seconds, not a key press.
+_FITTED: dict[tuple[str, str, str], tuple[tuple[Any, ...], Any]] = {}
+_FITTED_LOCK = threading.Lock()
 
-    Fitted on every record with a final label (classes with at least
-    :data:`MIN_PER_CLASS`); raises :class:`CuratorError` when there are too few labels.
-    Records without an input are left out. Writes new vectors to the embedding cache.
-    Never labels anything: the caller shows the suggestion.
-    """
-    embedder = embedder or default_embedder()
+
+def _version(store: Store) -> tuple[Any, ...]:
+    """Changes whenever records, revisions, labels or decisions do: every label, edit,
+    review and decision writes an event, and an import adds records."""
+    row = store.db.execute(
+        "SELECT (SELECT MAX(id) FROM events), (SELECT MAX(id) FROM records), "
+        "(SELECT COUNT(*) FROM records), (SELECT MAX(id) FROM revisions), "
+        "(SELECT MAX(updated_at) FROM labels), (SELECT COUNT(*) FROM labels), "
+        "(SELECT MAX(decided_at) FROM adjudications), "
+        "(SELECT COUNT(*) FROM adjudications)").fetchone()
+    return tuple(row)
+
+
+@dataclass
+class _Model:
+    classes: list[str]
+    predict: Any
+    inputs: Inputs
+
+
+def _fitted(store: Store, fld: str, embedder: Embedder) -> _Model:
+    key = (str(store.path), fld, embedder.name)
+    version = _version(store)
+    with _FITTED_LOCK:
+        cached = _FITTED.get(key)
+    if cached is not None and cached[0] == version:
+        model: _Model = cached[1]
+        return model
     inputs = read_inputs(store)
     values = _field_labels(store, fld, inputs)
     ids = list(values)
@@ -499,15 +524,40 @@ def suggest(store: Store, fld: str, record_ids: Sequence[int],
                            f"{MIN_PER_CLASS} labels in each of 2 values.")
     index = {c: i for i, c in enumerate(classes)}
     train = [r for r in ids if values[r] in index]
-    asked = [r for r in record_ids if r in inputs.position]
-    texts = [inputs.texts[inputs.position[r]] for r in [*train, *asked]]
+    texts = [inputs.texts[inputs.position[r]] for r in train]
     with store.atomic():
         vectors = _drive(_vectors(store, texts, embedder))
     y = np.array([index[values[r]] for r in train], dtype=np.int64)
     rng = np.random.default_rng(SEED)
     keep = _cap(np.arange(len(y)), y, MAX_TRAIN, rng)
-    predict = fit(vectors[:len(train)][keep], y[keep], len(classes))
-    probs = predict(vectors[len(train):])
+    model = _Model(list(classes), fit(vectors[keep], y[keep], len(classes)), inputs)
+    with _FITTED_LOCK:
+        _FITTED[key] = (version, model)   # as read before fitting: a change since refits
+    return model
+
+
+def suggest(store: Store, fld: str, record_ids: Sequence[int],
+            embedder: Embedder | None = None) -> dict[int, Suggestion]:
+    """The model's suggestion for ``record_ids`` from all final labels of ``fld``.
+
+    Fitted on every record with a final label (classes with at least
+    :data:`MIN_PER_CLASS`); raises :class:`CuratorError` when there are too few labels.
+    Records without an input are left out. Writes new vectors to the embedding cache.
+    The fitted model is kept for the process until the project changes (a label, an
+    edit, a decision, an import), so asking again record by record costs one embedding.
+    Never labels anything: the caller shows the suggestion.
+    """
+    embedder = embedder or default_embedder()
+    model = _fitted(store, fld, embedder)
+    inputs = model.inputs
+    asked = [r for r in record_ids if r in inputs.position]
+    if not asked:
+        return {}
+    texts = [inputs.texts[inputs.position[r]] for r in asked]
+    with store.atomic():
+        vectors = _drive(_vectors(store, texts, embedder))
+    probs = model.predict(vectors)
+    classes = model.classes
     out: dict[int, Suggestion] = {}
     for rid, p in zip(asked, probs, strict=True):
         order = np.argsort(-p, kind="stable")
