@@ -343,9 +343,12 @@ def part_chaining(embedder: Any, folder: Path, count: int) -> dict[str, Any]:
     to the representative), the candidate pairs and the phase timings (load-dependent)."""
     import generate
 
-    data = generate.write(folder / "chain.jsonl", count, seed=0)
-    store = Store.open(folder / "chain.curator", create=True)
-    run_job(import_files(store, [data]))
+    path = folder / f"chain-{count}.curator"
+    if path.exists():           # --keep: rescan a kept project (its vectors are cached)
+        store = Store.open(path)
+    else:
+        store = Store.open(path, create=True)
+        run_job(import_files(store, [generate.write(folder / "chain.jsonl", count, seed=0)]))
     load = os.getloadavg()
     report = run_job(sim.similarity_scan(store, embedder))
     near = sim.clusters(store, ("near",))
@@ -376,14 +379,20 @@ def main() -> None:
     parser.add_argument("--fit", action="store_true", help="refit the same-request model")
     parser.add_argument("--chaining", type=int, metavar="N",
                         help="only issue 16's chaining case on N generated conversations")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="--chaining: keep the project in DIR, and rescan it when there")
     args = parser.parse_args()
     load = os.getloadavg()
     embedder = default_embedder()
     result: dict[str, Any] = {"model": embedder.name, "load_average": [round(x, 2)
                                                                       for x in load]}
     if args.chaining:
-        with tempfile.TemporaryDirectory() as tmp:
-            result["chaining"] = part_chaining(embedder, Path(tmp), args.chaining)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            result["chaining"] = part_chaining(embedder, args.keep, args.chaining)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                result["chaining"] = part_chaining(embedder, Path(tmp), args.chaining)
         log(json.dumps(result["chaining"], indent=1))
         if args.json:
             args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
