@@ -243,6 +243,7 @@ def details(text: str) -> Details:
     return Details(frozenset(words), frozenset(marks), negations % 2 == 1)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A crude English stem, so that inflections count as the same word in overlaps:
     "runs", "running" -> "run"; "spiders" -> "spider"; "colours" -> "color"; "prices",
