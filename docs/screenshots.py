@@ -93,6 +93,9 @@ def take_all(camera: Camera, tmp: Path, only: set[str] | None = None) -> None:
     project, _ = build_demo(tmp / "demo.curator", run_job)
     for names, function in SCENES:
         if only is None or only & set(names):
+            for leftover in QApplication.topLevelWidgets():   # a scene's message boxes
+                if leftover is not camera.window and leftover.isVisible():
+                    leftover.close()
             camera.window.open_project(project)
             camera.settle()
             function(camera, project, tmp)
