@@ -19,6 +19,7 @@ PII_COLORS: dict[str, str] = {
     "EMAIL_ADDRESS": "#3d8be8",
     "PHONE_NUMBER": "#2fa36b",
     "LOCATION": "#a35fd6",
+    "ADDRESS": "#7b4fb0",       # a street address: a darker shade of the places
     "CREDIT_CARD": "#d64545",
     "IBAN_CODE": "#d64545",
     "US_SSN": "#d64545",
