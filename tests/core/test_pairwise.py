@@ -308,3 +308,22 @@ def test_the_records_table_shows_a_blind_annotator_their_pick_by_place(
     # An adjudicator sees the outcome in the record's terms.
     assert labels.table_labels(pairs, [rid(pairs, "p0")], "judge") == {
         rid(pairs, "p0"): f"better: {order[1]}"}
+
+
+def test_without_blind_batches_an_annotator_still_never_sees_a_or_b(pairs: Store) -> None:
+    """A pairwise judgement is blind by nature: with no blind batch, an annotator's table
+    shows their own picks by place, never the agreed A/B (which names the file's chosen)."""
+    add_annotator(pairs, "alice")
+    add_annotator(pairs, "bob")
+    create_batch(pairs, "open", [rid(pairs, "p0")], ["alice", "bob"], blind=False)
+    order = pairwise.shown_order("alice", "p0")
+    labels.set_label(pairs, rid(pairs, "p0"), "better", "alice", pairwise.value_for(order, 0))
+    labels.set_label(pairs, rid(pairs, "p0"), "better", "bob",
+                     pairwise.value_for(pairwise.shown_order("bob", "p0"),
+                                        pairwise.shown_order("bob", "p0").index(order[0])))
+    shown = labels.table_labels(pairs, [rid(pairs, "p0")], "alice")
+    assert shown == {rid(pairs, "p0"): "better: Answer 1"}
+    assert labels.table_labels(pairs, [rid(pairs, "p0")], "judge") == {
+        rid(pairs, "p0"): f"better: {order[0]}"}
+    assert labels.table_labels(pairs, [rid(pairs, "p0")], "someone else") == {
+        rid(pairs, "p0"): f"better: {order[0]}"}     # not an annotator: a reviewer

@@ -466,12 +466,17 @@ def _short(value: Any) -> str:
 
 def table_labels(store: Store, ids: list[int], viewer: str | None) -> dict[int, str]:
     """The records table's labels: final labels, or only the viewer's own labels while
-    blind batches exist and the viewer is not an adjudicator (no peeking)."""
+    blind batches exist and the viewer is not an adjudicator (no peeking). A pairwise
+    field is blind by nature (its agreed A or B names the file's chosen answer), so with
+    one an annotator who is not an adjudicator always sees their own labels only."""
     if not ids or store.db.execute("SELECT 1 FROM label_fields LIMIT 1").fetchone() is None:
         return {}
     blind = store.db.execute("SELECT 1 FROM batches WHERE blind LIMIT 1").fetchone()
     role = store.db.execute("SELECT role FROM annotators WHERE name = ?",
                             (viewer,)).fetchone() if viewer else None
+    if blind is None and role is not None and role[0] != "adjudicator":
+        blind = store.db.execute("SELECT 1 FROM label_fields WHERE kind = 'pairwise' "
+                                 "AND NOT archived LIMIT 1").fetchone()
     if blind is None or (role is not None and role[0] == "adjudicator"):
         return label_summaries(store, ids)
     marks = ",".join("?" * len(ids))
