@@ -80,14 +80,8 @@ class FieldBox(Card):
     text_done = Signal(bool)         # Ctrl+Enter (True) or Escape (False) in a text field
     activated = Signal()
 
-    def __init__(self, fld: LabelField, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.field = fld
-        self.value: Any = None
-        self.buttons: dict[str, QPushButton] = {}   # dumped choice -> button
-        self.editor: QPlainTextEdit | None = None
-        self._keys = fld.keys()
-        self._key_of = {compact(v): k for k, v in self._keys.items()}
+    def _card_layout(self, fld: LabelField, kind: str) -> QVBoxLayout:
+        """The card's layout with its title row (name, ``kind``, Clear) and description."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 12, 10)
         layout.setSpacing(6)
@@ -97,8 +91,6 @@ class FieldBox(Card):
         bold.setBold(True)
         name.setFont(bold)
         title.addWidget(name)
-        kind = {"single": "one choice", "multi": "any that apply",
-                "rating": f"rating 1–{fld.scale}", "text": "free text"}[fld.kind]
         title.addWidget(muted(kind, wrap=False))
         title.addStretch(1)
         self.clear_button = QToolButton(text="Clear")
@@ -110,6 +102,19 @@ class FieldBox(Card):
         layout.addLayout(title)
         if fld.description:
             layout.addWidget(muted(fld.description))
+        return layout
+
+    def __init__(self, fld: LabelField, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = fld
+        self.value: Any = None
+        self.buttons: dict[str, QPushButton] = {}   # dumped choice -> button
+        self.editor: QPlainTextEdit | None = None
+        self._keys = fld.keys()
+        self._key_of = {compact(v): k for k, v in self._keys.items()}
+        kind = {"single": "one choice", "multi": "any that apply",
+                "rating": f"rating 1–{fld.scale}", "text": "free text"}[fld.kind]
+        layout = self._card_layout(fld, kind)
         if fld.kind == "text":
             self.editor = QPlainTextEdit()
             self.editor.setAccessibleName(fld.name)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from curator.app.widgets import ElidedLabel
+from curator.app.widgets import ElidedLabel, ItemsTableModel
 
 SHOW = (("To review", "to-review"), ("Sent to adjudication", "sent"),
         ("Kept or fixed", "closed"), ("All", "all"))
@@ -60,31 +59,10 @@ def status_text(item: dict[str, Any]) -> str:
     return f"{word} by {item.get('status_by') or '?'}"
 
 
-class LabelErrorModel(QAbstractTableModel):
+class LabelErrorModel(ItemsTableModel):
     """The queue's findings as rows."""
 
     HEADERS = ("Record", "Field", "Given", "Suggested", "Confidence", "Status", "Input")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: list[dict[str, Any]] = []
-
-    def set_items(self, items: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.items = items
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:

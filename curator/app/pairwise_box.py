@@ -15,18 +15,15 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QSizePolicy,
-    QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from curator.app.chat_style import Card
 from curator.app.field_box import FieldBox
-from curator.app.widgets import ElidedButton, ElidedLabel, muted
+from curator.app.widgets import ElidedButton, muted
 from curator.core import preference
 from curator.core.labeling import pairwise
 from curator.core.labeling.schema import LabelField
@@ -70,26 +67,7 @@ class PairwiseBox(FieldBox):
         self.editor = None
         self.order: list[str] = list(pairwise.SIDES)
         self.pair: pairwise.BlindPair | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 12, 10)
-        layout.setSpacing(6)
-        title = QHBoxLayout()
-        name = ElidedLabel(fld.name, minimum=60)
-        bold = name.font()
-        bold.setBold(True)
-        name.setFont(bold)
-        title.addWidget(name)
-        title.addWidget(muted("which answer is better", wrap=False))
-        title.addStretch(1)
-        self.clear_button = QToolButton(text="Clear")
-        self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.clear_button.setToolTip("Remove this label (Backspace)")
-        self.clear_button.setAccessibleName(f"Clear {fld.name}")
-        self.clear_button.clicked.connect(lambda: self.picked.emit(None))
-        title.addWidget(self.clear_button)
-        layout.addLayout(title)
-        if fld.description:
-            layout.addWidget(muted(fld.description))
+        layout = self._card_layout(fld, "which answer is better")
         self.missing = muted("This record has no pair of answers to compare.")
         layout.addWidget(self.missing)
         self.answers: list[QPlainTextEdit] = []

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from curator.app.widgets import ItemsTableModel
 
 #: Highlight colours per PII type (the record view uses the same ones).
 PII_COLORS: dict[str, str] = {
@@ -68,31 +70,10 @@ def status_text(status: dict[str, int]) -> str:
     return " · ".join(f"{status[key]:,} {name}" for key, name in names if status.get(key))
 
 
-class PiiGroupModel(QAbstractTableModel):
+class PiiGroupModel(ItemsTableModel):
     """The groups of the queue (one per distinct text and type) as rows."""
 
     HEADERS = ("Tier", "Type", "Text", "Spans", "Records", "Score", "Status")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: list[dict[str, Any]] = []
-
-    def set_items(self, items: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.items = items
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -140,31 +121,10 @@ class PiiGroupModel(QAbstractTableModel):
         return None
 
 
-class OccurrenceModel(QAbstractTableModel):
+class OccurrenceModel(ItemsTableModel):
     """Where the spans of the chosen groups are: record, message, the span in context."""
 
     HEADERS = ("Record", "Where", "In context")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: list[dict[str, Any]] = []
-
-    def set_items(self, items: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.items = items
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
