@@ -264,16 +264,20 @@ def is_done(store: Store, record_id: int, annotator: str) -> bool:
                                  [record_id, found.id, *args]).fetchone()[0] == 1)
 
 
-def unfinished(store: Store, annotator: str, limit: int | None = None) -> list[int]:
-    """The records (in file order) the annotator is to label and has not finished."""
+def _to_label(store: Store, annotator: str) -> tuple[str, list[Any], str, list[Any]]:
+    """SQL (and its arguments) for the annotator's records and the finished ones among
+    them (an unknown annotator: every valid record, none finished)."""
     found = find_annotator(store, annotator)
     if found is None:
-        scope, scope_args = "SELECT id FROM records WHERE valid", list[Any]()
-        done, done_args = "SELECT NULL WHERE 0", list[Any]()
-    else:
-        scope, scope_args = _scope(store, found.id)
-        done, done_args = _done_sql(store)
-        done_args = [found.id, *done_args]
+        return "SELECT id FROM records WHERE valid", [], "SELECT NULL WHERE 0", []
+    scope, scope_args = _scope(store, found.id)
+    done, done_args = _done_sql(store)
+    return scope, list(scope_args), done, [found.id, *done_args]
+
+
+def unfinished(store: Store, annotator: str, limit: int | None = None) -> list[int]:
+    """The records (in file order) the annotator is to label and has not finished."""
+    scope, scope_args, done, done_args = _to_label(store, annotator)
     sql = f"SELECT id FROM ({scope}) WHERE id NOT IN ({done}) ORDER BY id"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
@@ -287,14 +291,7 @@ def next_unlabelled(store: Store, annotator: str, after_record_id: int | None = 
     That is ``after_record_id`` itself only when it is the last one left; None when
     every assigned record is finished.
     """
-    found = find_annotator(store, annotator)
-    if found is None:
-        scope, scope_args = "SELECT id FROM records WHERE valid", list[Any]()
-        done, done_args = "SELECT NULL WHERE 0", list[Any]()
-    else:
-        scope, scope_args = _scope(store, found.id)
-        done, done_args = _done_sql(store)
-        done_args = [found.id, *done_args]
+    scope, scope_args, done, done_args = _to_label(store, annotator)
     after = after_record_id if after_record_id is not None else 0
     sql = f"SELECT id FROM ({scope}) WHERE id NOT IN ({done}) AND id {{}} ? ORDER BY id LIMIT 1"
     for op in (">", "<="):  # after the current record, then from the start
